@@ -1,0 +1,83 @@
+"""Fixtures shared by every test folder: the injected clock and the stores."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from harness import ACCESS_TOKEN, Bot, LinePlatform, settings_for
+
+from yorisoi.clock import FakeClock
+from yorisoi.line.standin import StandIn
+from yorisoi.store.port import Store
+
+STORE_KINDS = ["sqlite", "mongomock"]
+if os.environ.get("YORISOI_TEST_MONGODB_URI"):
+    STORE_KINDS.append("mongodb")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A frozen clock the test moves by hand."""
+    return FakeClock()
+
+
+async def make_store(kind: str, tmp_path: Path) -> Store:
+    """Open an empty store of the given kind."""
+    if kind == "sqlite":
+        from yorisoi.store.sqlite import SQLiteStore
+
+        return await SQLiteStore.open(tmp_path / "test.sqlite3")
+    from yorisoi.store.mongo import MongoStore
+
+    if kind == "mongomock":
+        from mongomock_motor import AsyncMongoMockClient
+
+        return await MongoStore.with_client(AsyncMongoMockClient(), "yorisoi_test")
+    uri = os.environ["YORISOI_TEST_MONGODB_URI"]
+    return await MongoStore.connect(uri, database=f"yorisoi_test_{uuid.uuid4().hex[:8]}", drop_on_close=True)
+
+
+@pytest.fixture(params=STORE_KINDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """Each storage adapter in turn, empty."""
+    opened = await make_store(request.param, tmp_path)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+# --- the real app against the Messaging API stand-in ---------------------------------
+
+
+
+
+@pytest.fixture
+async def line(clock: FakeClock) -> AsyncIterator[LinePlatform]:
+    """The Messaging API stand-in, served over HTTP on loopback."""
+    standin = StandIn(access_token=ACCESS_TOKEN, clock=clock)
+    server = TestServer(standin.make_app())
+    await server.start_server()
+    try:
+        yield LinePlatform(standin, str(server.make_url("")).rstrip("/"))
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def bot(line: LinePlatform, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Bot]:
+    """The real yorisoi app, production mode, talking to the stand-in."""
+    from yorisoi.app import create_app
+
+    app = create_app(settings_for(tmp_path, line.url), clock=clock)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        yield Bot(client=client, clock=clock, standin=line.standin)
+    finally:
+        await client.close()

@@ -1,0 +1,148 @@
+"""The ``yorisoi`` command: serve, check, standin, simulate.
+
+Each sub-command is a small function; settings come from the environment
+(``yorisoi.config``), and a bad setting stops the command with one line naming it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from yorisoi import logs
+from yorisoi.config import Settings, SettingsError, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "content", None):
+        overrides["content_dir"] = Path(args.content)
+    if getattr(args, "port", None):
+        overrides["port"] = args.port
+    if getattr(args, "host", None):
+        overrides["host"] = args.host
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        print(f"yorisoi: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the web app (demo mode without LINE credentials)."""
+    from aiohttp import web
+
+    from yorisoi import keys
+    from yorisoi.app import create_app
+    from yorisoi.content import ContentError
+
+    settings = _settings(args)
+    logs.configure(settings.log_level)
+    app = create_app(settings)
+
+    async def announce(app: web.Application) -> None:
+        base = f"http://{'127.0.0.1' if settings.bind_host in ('0.0.0.0', '::') else settings.bind_host}:{settings.port}"
+        lines = [f"yorisoi is running on {base}  (webhook: {base}/callback, health: {base}/healthz)"]
+        if settings.demo:
+            lines += [
+                "DEMO MODE: no LINE credentials set; a local stand-in plays the LINE platform at "
+                f"{app[keys.LINE_ENDPOINT]}",
+                f"  chat as a user:  {base}/demo",
+            ]
+        print("\n".join(lines), flush=True)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(
+            signal.SIGHUP, lambda: asyncio.ensure_future(app[keys.CONTENT].reload())
+        )
+
+    app.on_startup.append(announce)
+    try:
+        web.run_app(app, host=settings.bind_host, port=settings.port, print=None,
+                    handler_cancellation=True)
+    except ContentError as exc:
+        print(f"yorisoi: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate all content; print file:line: message per problem."""
+    from yorisoi.content import check_content
+
+    content = Path(args.content) if args.content else _settings(args).content_dir
+    problems = check_content(content)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    print(f"content in {content} is valid")
+    return 0
+
+
+def cmd_standin(args: argparse.Namespace) -> int:
+    """Run the Messaging API stand-in alone, to point LINE_API_ENDPOINT at."""
+    from aiohttp import web
+
+    from yorisoi.line.standin import StandIn
+
+    standin = StandIn(access_token=args.access_token)
+    print(f"LINE Messaging API stand-in on http://{args.host}:{args.port} "
+          f"(access token: {args.access_token})", flush=True)
+    web.run_app(standin.make_app(), host=args.host, port=args.port, print=None,
+                handler_cancellation=True)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Sign a LINE-shaped event with LINE_CHANNEL_SECRET and post it to a running yorisoi."""
+    from yorisoi.simulate import simulate
+
+    return asyncio.run(simulate(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``yorisoi`` command."""
+    parser = argparse.ArgumentParser(prog="yorisoi", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web app (demo mode without LINE credentials)")
+    serve.add_argument("--host", help="address to listen on (YORISOI_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (PORT)")
+    serve.add_argument("--content", help="content folder with faq/, states/, operators/")
+    serve.set_defaults(func=cmd_serve)
+
+    check = sub.add_parser("check", help="validate content; exit 1 listing file:line: problem")
+    check.add_argument("--content", help="content folder (default: YORISOI_CONTENT_DIR)")
+    check.set_defaults(func=cmd_check)
+
+    standin = sub.add_parser("standin", help="run the local LINE Messaging API stand-in alone")
+    standin.add_argument("--host", default="127.0.0.1")
+    standin.add_argument("--port", type=int, default=8090)
+    standin.add_argument("--access-token", default="standin-token")
+    standin.set_defaults(func=cmd_standin)
+
+    sim = sub.add_parser("simulate", help="post a signed LINE event to a running yorisoi")
+    sim.add_argument("event", choices=["follow", "unfollow", "text", "sticker", "image", "postback"])
+    sim.add_argument("--text", default="こんにちは", help="text of a text message")
+    sim.add_argument("--data", default="", help="postback data")
+    sim.add_argument("--user", default="U" + "0" * 31 + "1", help="LINE user id (U + 32 hex)")
+    sim.add_argument("--url", default="http://127.0.0.1:8080/callback")
+    sim.add_argument("--standin", help="stand-in URL to get a valid reply token from")
+    sim.add_argument("--forge", action="store_true", help="sign with a wrong secret")
+    sim.add_argument("--unblocked", action="store_true", help="follow after a block")
+    sim.set_defaults(func=cmd_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,169 @@
+"""The app factory: builds the aiohttp application and wires every part, explicitly.
+
+Each resource is opened and closed in its own ``cleanup_ctx`` step, in this order:
+store → content → (demo: the LINE stand-in) → LINE client → background workers.
+Tests call ``create_app`` with a FakeClock and their own store; nothing is built at import.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from yorisoi import keys
+from yorisoi.clock import Clock, SystemClock
+from yorisoi.config import Settings, ensure_secret_key
+from yorisoi.content import ContentLibrary
+from yorisoi.conversation import EventProcessor
+from yorisoi.inbox import InboxWorker
+from yorisoi.line import webhook
+from yorisoi.line.client import LineClient
+from yorisoi.line.outbox import OutboxSender
+from yorisoi.schedule import Scheduler
+from yorisoi.schedule.retention import PURGE, PURGE_EVERY, purge_handler
+from yorisoi.store import describe_url, open_store
+from yorisoi.store.port import Store, StoreUnavailable
+from yorisoi.tasks import run_background
+
+log = structlog.get_logger("yorisoi.app")
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Map domain errors to HTTP answers in one place."""
+    try:
+        return await handler(request)
+    except StoreUnavailable as exc:
+        log.error("store.unavailable", path=request.path, error=str(exc))
+        return web.json_response({"error": "storage unavailable, try again"}, status=503)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Answer 200 when the store answers, 503 otherwise."""
+    try:
+        await request.app[keys.STORE].ping()
+    except StoreUnavailable as exc:
+        return web.json_response({"status": "unavailable", "store": str(exc)}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+) -> web.Application:
+    """Build the yorisoi web application (demo mode when no LINE credentials are set)."""
+    settings = ensure_secret_key(settings)
+    app = web.Application(middlewares=[errors], client_max_size=settings.max_body_bytes)
+    app[keys.SETTINGS] = settings
+    app[keys.CLOCK] = clock or SystemClock()
+    app[keys.STANDIN] = None
+    app[keys.WORKER] = None
+    owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+
+    if settings.demo:
+        channel_secret = secrets.token_hex(16)
+        access_token = secrets.token_urlsafe(24)
+    else:
+        assert settings.line_channel_secret and settings.line_channel_access_token
+        channel_secret = settings.line_channel_secret.get_secret_value()
+        access_token = settings.line_channel_access_token.get_secret_value()
+    app[keys.CHANNEL_SECRET] = channel_secret
+    app[keys.LINE_ENDPOINT] = settings.line_api_endpoint
+
+    async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+        if store is not None:
+            app[keys.STORE] = store
+            yield
+            return
+        app[keys.STORE] = await open_store(settings.database_url)
+        log.info("store.open", url=describe_url(settings.database_url))
+        yield
+        await app[keys.STORE].close()
+
+    async def content_ctx(app: web.Application) -> AsyncIterator[None]:
+        library = ContentLibrary(app[keys.STORE], app[keys.CLOCK], settings.content_dir)
+        await library.reload()
+        app[keys.CONTENT] = library
+        yield
+
+    async def standin_ctx(app: web.Application) -> AsyncIterator[None]:
+        from yorisoi.line.standin import StandIn
+
+        standin = StandIn(access_token=access_token, clock=app[keys.CLOCK])
+        runner = web.AppRunner(standin.make_app(), handler_cancellation=True)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        app[keys.STANDIN] = standin
+        app[keys.LINE_ENDPOINT] = f"http://127.0.0.1:{port}"
+        yield
+        await runner.cleanup()
+
+    async def line_ctx(app: web.Application) -> AsyncIterator[None]:
+        client = LineClient(app[keys.LINE_ENDPOINT], access_token, settings.line_timeout)
+        app[keys.LINE] = client
+        yield
+        await client.close()
+
+    async def workers_ctx(app: web.Application) -> AsyncIterator[None]:
+        the_store, the_clock = app[keys.STORE], app[keys.CLOCK]
+        sender = OutboxSender(the_store, app[keys.LINE], the_clock, owner=owner)
+        processor = EventProcessor(
+            the_store,
+            the_clock,
+            app[keys.CONTENT],
+            reply_token_ttl=settings.reply_token_ttl,
+            on_commit=sender.wake,
+        )
+        scheduler = Scheduler(
+            the_store,
+            the_clock,
+            {
+                PURGE: purge_handler(
+                    the_store,
+                    the_clock,
+                    keep_days=settings.retention_days,
+                    inbox_days=settings.inbox_retention_days,
+                )
+            },
+            every={PURGE: PURGE_EVERY},
+            owner=owner,
+        )
+        await scheduler.ensure_recurring()
+        app[keys.SENDER], app[keys.PROCESSOR], app[keys.SCHEDULER] = sender, processor, scheduler
+        runs = [sender.run(), scheduler.run()]
+        worker = None
+        if settings.processing == "on":
+            worker = InboxWorker(the_store, the_clock, processor, owner=owner)
+            app[keys.WORKER] = worker
+            runs.append(worker.run())
+        else:
+            log.warning("processing.paused", hint="events are stored, not processed")
+        async with run_background(*runs):
+            yield
+            if worker is not None:
+                await worker.stop()
+
+    app.cleanup_ctx.append(store_ctx)
+    app.cleanup_ctx.append(content_ctx)
+    if settings.demo:
+        app.cleanup_ctx.append(standin_ctx)
+    app.cleanup_ctx.append(line_ctx)
+    app.cleanup_ctx.append(workers_ctx)
+
+    webhook.setup(app, channel_secret)
+    app.router.add_get("/healthz", healthz)
+    if settings.demo:
+        from yorisoi.demo import setup as setup_demo
+
+        setup_demo(app)
+    return app

@@ -1,0 +1,106 @@
+"""Admin-editable content (flows now; FAQ and operator settings later): load, check, activate.
+
+Files in the content folder are the seed: at start (and on ``reload``) each valid file
+whose text has never been stored is saved as a new active version. What runs is the
+store's active version of each flow, so a version edited in the admin pages survives
+restarts until the file itself changes. A file that fails validation is refused with
+``file:line: reason`` and whatever version was running stays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from yorisoi.clock import Clock
+from yorisoi.states.engine import FlowEngine
+from yorisoi.states.loader import FlowInvalid, FlowProblem, load_flow_text, load_flows
+from yorisoi.store.port import Store
+
+log = structlog.get_logger("yorisoi.content")
+
+DEFAULT_FLOW = "default"
+
+
+class ContentError(Exception):
+    """Raised when there is no valid version of content yorisoi cannot run without."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadReport:
+    """What a load or reload did."""
+
+    imported: list[str]
+    problems: list[FlowProblem]
+    active: dict[str, int]
+
+
+def check_content(content_dir: Path) -> list[FlowProblem]:
+    """Validate every content file; return the problems (empty when all is well)."""
+    _, problems = load_flows(content_dir / "states")
+    return problems
+
+
+class ContentLibrary:
+    """The flows the bot runs, swapped as a whole when content is reloaded."""
+
+    def __init__(self, store: Store, clock: Clock, content_dir: Path) -> None:
+        self._store = store
+        self._clock = clock
+        self._dir = content_dir
+        self._engines: dict[str, FlowEngine] = {}
+        self._versions: dict[str, int] = {}
+
+    def default_engine(self) -> FlowEngine:
+        """Return the engine of the flow new conversations start in."""
+        return self._engines[DEFAULT_FLOW]
+
+    def engine(self, name: str) -> FlowEngine:
+        """Return the engine of a flow, or the default one if that flow is gone."""
+        return self._engines.get(name) or self.default_engine()
+
+    async def reload(self) -> ReloadReport:
+        """Import changed files, then activate the store's versions; keep the old on errors."""
+        root = self._dir / "states"
+        flows, problems = load_flows(root)
+        for problem in problems:
+            log.error("content.refused", problem=str(problem))
+        stored = {c.name: c for c in await self._store.active_content("flow")}
+        imported = []
+        for name, flow in flows.items():
+            current = stored.get(name)
+            if current is not None and current.sha256 == flow.sha256:
+                continue
+            known = {v.sha256 for v in await self._store.content_versions("flow", name)}
+            if flow.sha256 in known and current is not None:
+                continue  # an admin activated another version since this file was imported
+            saved = await self._store.save_content_version(
+                "flow", name, flow.text, flow.sha256, f"file:{flow.file}", self._clock.now()
+            )
+            stored[name] = saved
+            imported.append(f"{name} v{saved.version}")
+        engines: dict[str, FlowEngine] = {}
+        versions: dict[str, int] = {}
+        for name, version in stored.items():
+            try:
+                flow = load_flow_text(version.body, f"states/{name}.yaml")
+            except FlowInvalid as exc:
+                # Stored earlier but invalid now (e.g. an action was removed from the code).
+                for problem in exc.problems:
+                    log.error("content.stored_version_invalid", version=version.version,
+                              source=version.source, problem=str(problem))
+                    problems.append(problem)
+                if name in self._engines:
+                    engines[name] = self._engines[name]
+                    versions[name] = self._versions[name]
+                continue
+            engines[name] = FlowEngine(flow)
+            versions[name] = version.version
+        if DEFAULT_FLOW not in engines:
+            detail = "; ".join(str(p) for p in problems) or f"no {root / (DEFAULT_FLOW + '.yaml')}"
+            raise ContentError(f"no valid '{DEFAULT_FLOW}' flow: {detail}")
+        self._engines, self._versions = engines, versions
+        log.info("content.active", flows=versions, imported=imported)
+        return ReloadReport(imported=imported, problems=problems, active=versions)

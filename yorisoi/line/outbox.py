@@ -1,0 +1,185 @@
+"""The outbox sender: delivers committed outbox rows to LINE, once, in order, never dropping one.
+
+Policy, row by row (each user's rows strictly in order; different users in parallel):
+
+* Blocked users (unfollowed) are skipped and the row is marked ``skipped_blocked``.
+* While the reply token is fresh (``YORISOI_REPLY_TOKEN_TTL`` after receipt) we reply:
+  replies are free. Before calling we persist ``reply_attempted``: if we then crash or
+  time out, we cannot know whether LINE used the token.
+  - 200: sent.
+  - "Invalid reply token": if an earlier reply attempt had an unknown outcome, that
+    attempt most likely used the token, so the row counts as delivered
+    (``assumed_delivered`` in its history); otherwise the token expired: push.
+  - 5xx, timeout, rate limit: try the reply again shortly while the token is fresh, then push.
+* Otherwise we push with the row's fixed ``X-Line-Retry-Key``:
+  - 200, or 409 (this key was accepted before): sent.
+  - 429 "monthly limit": ``waiting_quota``, retried hourly; visible in outbox counts.
+  - 5xx, timeout, 429 rate limit, 401/403 (a fixable credential problem): retried with
+    backoff up to five minutes. After 24 h the retry key expires at LINE and a retry could
+    deliver twice, so the row is marked failed and logged for staff.
+  - Other 4xx: failed (the request itself is wrong; repeating it cannot help).
+* Every attempt is recorded in the row's delivery history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+import structlog
+
+from yorisoi.clock import Clock
+from yorisoi.line.client import CallResult, LineClient
+from yorisoi.store.port import DeliveryAttempt, OutboxRow, OutboxStatus, Store, StoreUnavailable
+
+log = structlog.get_logger("yorisoi.outbox")
+
+RETRY_KEY_LIFETIME = timedelta(hours=24)
+QUOTA_RECHECK = timedelta(hours=1)
+MAX_BACKOFF = 300.0
+REPLY_RETRY = (1.0, 2.0, 4.0)
+
+
+class OutboxSender:
+    """Claims the head row of each user's outbox and delivers it."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: LineClient,
+        clock: Clock,
+        *,
+        owner: str,
+        lease_seconds: float = 60.0,
+        poll_interval: float = 1.0,
+        concurrency: int = 32,
+    ) -> None:
+        self._store = store
+        self._client = client
+        self._clock = clock
+        self._owner = owner
+        self._lease = timedelta(seconds=lease_seconds)
+        self._poll = poll_interval
+        self._slots = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look at the outbox now (a turn was just committed)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver rows until cancelled."""
+        while True:
+            self._wake.clear()
+            try:
+                handled = await self.run_once()
+            except StoreUnavailable as exc:
+                log.error("outbox.store_unavailable", error=str(exc))
+                handled = 0
+            if handled == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._poll)
+
+    async def run_once(self) -> int:
+        """Claim the rows due now and deliver them; return how many were handled."""
+        now = self._clock.now()
+        rows = await self._store.claim_outbox_heads(now, self._owner, now + self._lease)
+        if rows:
+            await asyncio.gather(*(self._guarded(row) for row in rows))
+        return len(rows)
+
+    async def _guarded(self, row: OutboxRow) -> None:
+        async with self._slots:
+            try:
+                await self.deliver(row)
+            except Exception:
+                # The row stays claimed; its lease runs out and it is tried again.
+                log.exception("outbox.deliver_crashed", row=row.id)
+
+    async def deliver(self, row: OutboxRow) -> None:
+        """Deliver one claimed row following the module's policy."""
+        now = self._clock.now()
+        if await self._store.is_blocked(row.user_id):
+            await self._record(row, "none", CallResult("blocked"))
+            await self._store.finish_outbox(row.id, OutboxStatus.SKIPPED_BLOCKED, now)
+            return
+        fresh = row.reply_token is not None and row.reply_until is not None and now < row.reply_until
+        if fresh:
+            assert row.reply_token is not None
+            await self._store.set_reply_attempted(row.id, True)
+            result = await self._client.reply(row.reply_token, row.messages)
+            await self._record(row, "reply", result)
+            if result.delivered:
+                await self._store.finish_outbox(row.id, OutboxStatus.SENT, self._clock.now(), via="reply")
+                return
+            if result.kind == "invalid_reply_token" and row.reply_attempted:
+                await self._record(row, "reply", CallResult("assumed_delivered", detail=(
+                    "an earlier reply attempt had no answer and the token is now used up")))
+                await self._store.finish_outbox(
+                    row.id, OutboxStatus.SENT, self._clock.now(), via="reply",
+                    error="assumed delivered by an earlier reply attempt",
+                )
+                return
+            if result.kind == "rejected":
+                await self._fail(row, result)
+                return
+            if result.kind == "invalid_reply_token":
+                # The token expired (or LINE shortened its life): push from now on.
+                await self._store.set_reply_attempted(row.id, False, drop_token=True)
+                await self._push(row)
+                return
+            if not result.ambiguous:
+                await self._store.set_reply_attempted(row.id, False)
+            retry_at = self._clock.now() + timedelta(seconds=REPLY_RETRY[min(row.attempts, 2)])
+            retryable = result.kind in ("server_error", "timeout", "unreachable", "rate_limited")
+            if retryable and row.reply_until is not None and retry_at < row.reply_until:
+                await self._store.reschedule_outbox(row.id, OutboxStatus.PENDING, retry_at, _describe(result))
+                return
+        await self._push(row)
+
+    async def _push(self, row: OutboxRow) -> None:
+        result = await self._client.push(row.user_id, row.messages, row.retry_key)
+        await self._record(row, "push", result)
+        now = self._clock.now()
+        if result.delivered:
+            await self._store.finish_outbox(row.id, OutboxStatus.SENT, now, via="push")
+        elif result.kind == "monthly_limit":
+            log.warning("outbox.monthly_limit", row=row.id)
+            await self._store.reschedule_outbox(
+                row.id, OutboxStatus.WAITING_QUOTA, now + QUOTA_RECHECK, _describe(result)
+            )
+        elif result.kind == "rejected":
+            await self._fail(row, result)
+        elif now - row.created_at >= RETRY_KEY_LIFETIME:
+            await self._fail(row, result, reason="undelivered for 24 h; the retry key has expired")
+        else:
+            if result.kind == "unauthorized":
+                log.error("outbox.unauthorized", status=result.status, detail=result.detail)
+            delay = min(2.0 ** (row.attempts + 1), MAX_BACKOFF)
+            await self._store.reschedule_outbox(
+                row.id, OutboxStatus.PENDING, now + timedelta(seconds=delay), _describe(result)
+            )
+
+    async def _fail(self, row: OutboxRow, result: CallResult, reason: str | None = None) -> None:
+        error = reason or _describe(result)
+        log.error("outbox.failed", row=row.id, error=error)
+        await self._store.finish_outbox(row.id, OutboxStatus.FAILED, self._clock.now(), error=error)
+
+    async def _record(self, row: OutboxRow, via: str, result: CallResult) -> None:
+        await self._store.record_delivery(
+            DeliveryAttempt(
+                outbox_id=row.id,
+                at=self._clock.now(),
+                via=via,
+                outcome=result.kind,
+                status=result.status,
+                detail=result.detail,
+                request_id=result.request_id,
+            )
+        )
+
+
+def _describe(result: CallResult) -> str:
+    status = f"HTTP {result.status}" if result.status else result.kind
+    return f"{status}: {result.detail}" if result.detail else status

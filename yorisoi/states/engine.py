@@ -1,0 +1,141 @@
+"""The flow engine: one ``transitions`` AsyncMachine per flow version, one turn per event.
+
+The machine is built once per validated flow. For each event a throw-away model is
+attached at the user's stored state, the trigger fires, and the model is detached again
+(attaching every user's model permanently does not scale: FACTS.md). Entering a state
+runs a single callback that says the state's texts and then runs its actions in order;
+the library would run several callbacks of one stage concurrently.
+
+Nothing here writes to the store or calls LINE: a ``Turn`` only collects what should
+happen, and ``yorisoi.conversation`` commits it in one step.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from transitions.extensions.asyncio import AsyncMachine, EventData
+
+from yorisoi.line.events import LineEvent
+from yorisoi.line.messages import POSTBACK_PREFIX, render_say
+from yorisoi.states.model import Flow, State
+from yorisoi.states.registry import ACTIONS, CONDITIONS
+from yorisoi.store.port import Job
+
+
+@dataclass
+class Turn:
+    """What one event does to one conversation; filled by the engine, committed by the caller."""
+
+    event: LineEvent
+    now: datetime
+    state: str
+    data: dict[str, Any]
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    entered: list[str] = field(default_factory=list)
+    trigger: str | None = None
+
+
+class _Model:
+    """The object ``transitions`` moves between states; it carries the turn."""
+
+    def __init__(self, turn: Turn) -> None:
+        self.state = turn.state
+        self.yorisoi_turn = turn
+
+
+class FlowEngine:
+    """Runs events through one validated flow."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
+        self._machine = AsyncMachine(
+            model=None,
+            states=list(flow.states),
+            initial=flow.initial,
+            auto_transitions=False,
+            send_event=True,
+            ignore_invalid_triggers=True,
+            model_attribute="state",
+        )
+        self._choices = {
+            name: {_fold(label): trigger for label, trigger in flow.choices(name).items()}
+            for name in flow.states
+        }
+        for state in flow.states.values():
+            self._machine.get_state(state.name).add_callback("enter", partial(self._enter, state))
+        for t in flow.transitions:
+            sources = "*" if t.sources == ("*",) else list(t.sources)
+            self._machine.add_transition(
+                t.trigger,
+                sources,
+                t.dest,
+                conditions=[partial(_check, CONDITIONS[name]) for name in t.conditions],
+                unless=[partial(_check, CONDITIONS[name]) for name in t.unless],
+            )
+
+    def trigger_for(self, turn: Turn) -> str:
+        """Return the trigger an event fires in the turn's current state."""
+        event = turn.event
+        if event.type == "follow":
+            return "follow"
+        if event.type == "postback":
+            data = event.postback_data or ""
+            if data.startswith(POSTBACK_PREFIX):
+                return data[len(POSTBACK_PREFIX) :]
+            return "postback"
+        if event.type == "message":
+            if event.message_type == "text":
+                chosen = self._choices.get(turn.state, {}).get(_fold(event.text or ""))
+                return chosen or "text"
+            if event.message_type in ("image", "video", "audio", "file"):
+                return "media"
+            return event.message_type or "text"
+        return event.type
+
+    async def run(self, turn: Turn, trigger: str | None = None) -> Turn:
+        """Fire the event's trigger; if nothing can fire, enter the flow's fallback state."""
+        if turn.state not in self.flow.states:
+            # The flow changed under this conversation: resume where any user can.
+            turn.state = self.flow.fallback
+        trigger = trigger or self.trigger_for(turn)
+        turn.trigger = trigger
+        fired = False
+        event = self._machine.events.get(trigger)
+        if event is not None:
+            model = _Model(turn)
+            self._machine.add_model(model, initial=turn.state)
+            try:
+                fired = bool(await event.trigger(model))
+            finally:
+                self._machine.remove_model(model)
+            turn.state = model.state
+        if not fired:
+            turn.state = self.flow.fallback
+            await self._enter(self.flow.states[self.flow.fallback], None, turn=turn)
+        return turn
+
+    async def _enter(self, state: State, event_data: EventData | None, *, turn: Turn | None = None) -> None:
+        """Say the state's texts, then run its actions in order."""
+        if turn is None:
+            assert event_data is not None
+            turn = event_data.model.yorisoi_turn
+        turn.entered.append(state.name)
+        turn.state = state.name
+        turn.messages.extend(render_say(say) for say in state.say)
+        for name in state.actions:
+            await ACTIONS[name](turn)
+
+
+def _check(condition: Any, event_data: EventData) -> bool:
+    return bool(condition(event_data.model.yorisoi_turn))
+
+
+def _fold(text: str) -> str:
+    """Fold a typed text for comparison with button labels (width, case, spaces)."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()

@@ -1,0 +1,130 @@
+"""The flow content model: what a validated `states/<name>.yaml` file becomes.
+
+Everything here is a frozen dataclass built by `yorisoi.states.loader`; once a Flow exists it has
+passed validation, so the engine can trust every state, trigger and name in it. Each part keeps
+the 1-based line it came from, so later messages (and the admin pages) can point back at the
+YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+ANY_STATE = "*"
+"""The `source` that means "from every state"; a Transition then has `sources == ("*",)`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A quick reply or a button: the label the user taps and the trigger it fires."""
+
+    label: str
+    trigger: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """One message the bot sends on entering a state."""
+
+    text: str
+    quick_replies: tuple[Choice, ...] = ()
+    buttons: tuple[Choice, ...] = ()
+    # Filled in by the loader whenever there are buttons (LINE requires it for templates),
+    # so renderers never have to invent one; None for a plain text message.
+    alt_text: str | None = None
+    line: int = 0
+
+    @property
+    def choices(self) -> tuple[Choice, ...]:
+        """Return the buttons and then the quick replies of this message."""
+        return self.buttons + self.quick_replies
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A step of the conversation: what the bot says and which actions run on entering it."""
+
+    name: str
+    say: tuple[Say, ...] = ()
+    actions: tuple[str, ...] = ()
+    description: str = ""
+    line: int = 0
+
+    @property
+    def choices(self) -> tuple[Choice, ...]:
+        """Return every quick reply and button shown on entering this state, in order."""
+        return tuple(choice for message in self.say for choice in message.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A move to `dest` when `trigger` fires in one of `sources` and the conditions allow it."""
+
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    conditions: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    line: int = 0
+
+    @property
+    def from_any_state(self) -> bool:
+        """Return True if this transition leaves every state (`source: "*"`)."""
+        return self.sources == (ANY_STATE,)
+
+    def leaves(self, state: str) -> bool:
+        """Return True if this transition can fire while in `state`."""
+        return self.from_any_state or state in self.sources
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A whole conversation flow, as loaded from one YAML file."""
+
+    name: str
+    initial: str
+    fallback: str
+    # A read-only mapping in file order. Left out of the hash (a mapping proxy cannot be
+    # hashed) so a Flow can still key a cache, e.g. one state machine per flow version.
+    states: Mapping[str, State] = field(hash=False)
+    transitions: tuple[Transition, ...]
+    description: str
+    file: str
+    text: str
+    sha256: str
+
+    def choices(self, state: str) -> dict[str, str]:
+        """Return label -> trigger for the quick replies and buttons shown on entering `state`."""
+        return {choice.label: choice.trigger for choice in self.states[state].choices}
+
+    def declared_triggers(self) -> frozenset[str]:
+        """Return the triggers named by any quick reply or button in this flow."""
+        return frozenset(
+            choice.trigger for state in self.states.values() for choice in state.choices
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FlowProblem:
+    """One reason a flow file was refused; `line` is 1-based, 0 when no line applies."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class FlowInvalid(Exception):
+    """Raised when a flow fails validation; carries every problem found, not just the first."""
+
+    def __init__(self, problems: Iterable[FlowProblem]) -> None:
+        self.problems: list[FlowProblem] = list(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+    def __reduce__(self) -> tuple[type[FlowInvalid], tuple[list[FlowProblem]]]:
+        # Exception pickles its args (here the joined text); rebuild from the problems instead.
+        return (type(self), (self.problems,))

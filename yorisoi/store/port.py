@@ -1,0 +1,391 @@
+"""The storage port: the records yorisoi keeps and the operations the bot needs on them.
+
+Two adapters implement it (``sqlite.py``, the embedded default, and ``mongo.py``) and
+one contract suite (``tests/store/test_contract.py``) runs against both. Methods are named
+after what the bot does (``claim_outbox_heads``), not after queries, so that each adapter
+can choose how to keep the promise atomically.
+
+All datetimes crossing the port are aware and in UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class StoreError(Exception):
+    """Raised when the store refuses an operation for a reason the caller can act on."""
+
+
+class StoreUnavailable(StoreError):
+    """Raised when the database cannot be reached or answered with an I/O error."""
+
+
+class AlreadyExists(StoreError):
+    """Raised when a record with the same unique key is already stored."""
+
+
+class EventStatus(enum.StrEnum):
+    """Where an inbox event is in its life."""
+
+    PENDING = "pending"
+    DONE = "done"
+    IGNORED = "ignored"
+    FAILED = "failed"
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where an outbox row is in its life; PENDING, SENDING and WAITING_QUOTA are unfinished."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    WAITING_QUOTA = "waiting_quota"
+    SENT = "sent"
+    SKIPPED_BLOCKED = "skipped_blocked"
+    FAILED = "failed"
+
+
+UNFINISHED_OUTBOX = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.WAITING_QUOTA)
+
+
+class JobStatus(enum.StrEnum):
+    """Where a timed job is in its life."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundEvent:
+    """One LINE webhook event as received, before processing.
+
+    ``raw`` is the event's JSON text: the SDK drops fields it does not know, so the raw
+    form is what we keep.
+    """
+
+    event_id: str
+    user_id: str | None
+    type: str
+    timestamp_ms: int
+    received_at: datetime
+    raw: str
+    line_message_id: str | None = None
+    redelivery: bool = False
+
+
+@dataclass(slots=True)
+class StoredEvent:
+    """An inbox event with its processing status."""
+
+    event_id: str
+    user_id: str | None
+    type: str
+    timestamp_ms: int
+    received_at: datetime
+    raw: str
+    status: EventStatus = EventStatus.PENDING
+    attempts: int = 0
+    not_before: datetime | None = None
+    last_error: str | None = None
+    line_message_id: str | None = None
+
+
+@dataclass(slots=True)
+class Conversation:
+    """One user's conversation with the bot: where the flow stands, and what it remembers.
+
+    ``version`` is 0 for a conversation never saved; each committed turn adds one.
+    ``applied_events`` holds the ids of the last events applied, so that an event whose
+    turn committed but whose inbox row was not yet marked done is never applied twice.
+    """
+
+    user_id: str
+    flow: str
+    state: str
+    version: int = 0
+    data: dict[str, Any] = field(default_factory=dict)
+    blocked: bool = False
+    applied_events: list[str] = field(default_factory=list)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+APPLIED_EVENTS_KEPT = 50
+
+
+@dataclass(slots=True)
+class LoggedMessage:
+    """One entry of the conversation log that staff read: a user's message or the bot's."""
+
+    id: str
+    user_id: str
+    direction: str  # "in" or "out"
+    kind: str  # text, sticker, image, video, audio, file, location, postback, follow, ...
+    text: str | None
+    at: datetime
+    event_id: str | None = None
+    line_message_id: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    redacted: bool = False
+
+
+@dataclass(slots=True)
+class OutboxRow:
+    """One LINE request waiting to be made: 1 to 5 message objects for one user.
+
+    Rows of a user are sent in ``(version, index)`` order: ``version`` is the conversation
+    version the row was committed with. ``retry_key`` is fixed when the row is created and
+    sent as ``X-Line-Retry-Key`` on every push attempt, so LINE delivers it once.
+    ``reply_attempted`` records that a reply was tried with an unknown outcome (timeout,
+    crash): a later "Invalid reply token" then most likely means the token was used.
+    """
+
+    id: str
+    user_id: str
+    version: int
+    index: int
+    messages: list[dict[str, Any]]
+    retry_key: str
+    created_at: datetime
+    next_attempt_at: datetime
+    reply_token: str | None = None
+    reply_until: datetime | None = None
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    reply_attempted: bool = False
+    sent_at: datetime | None = None
+    sent_via: str | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    """What happened when we called LINE for one outbox row."""
+
+    outbox_id: str
+    at: datetime
+    via: str  # "reply" or "push"
+    outcome: str  # sent, duplicate, invalid_reply_token, retry, quota, blocked, failed, unknown
+    status: int | None = None
+    detail: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(slots=True)
+class Job:
+    """A durable timed job; ``key`` (optional) makes scheduling idempotent."""
+
+    id: str
+    kind: str
+    due_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+    key: str | None = None
+    status: JobStatus = JobStatus.PENDING
+    attempts: int = 0
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(slots=True)
+class TurnCommit:
+    """Everything one turn changes, saved atomically or not at all.
+
+    ``conversation`` carries the new state with ``version`` still the version it was
+    loaded at; the store saves it as ``version + 1`` only if the stored version is
+    unchanged. Outbox rows must carry that new version.
+    """
+
+    conversation: Conversation
+    now: datetime
+    event_id: str | None = None
+    messages: list[LoggedMessage] = field(default_factory=list)
+    outbox: list[OutboxRow] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    redact_line_message_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class StaffMember:
+    """A responder, supervisor or admin who signs in to the operator view."""
+
+    id: str
+    login: str
+    display_name: str
+    role: str  # responder, supervisor, admin
+    password_hash: str
+    created_at: datetime
+    active: bool = True
+
+
+@dataclass(slots=True)
+class ContentVersion:
+    """One saved version of an admin-editable content file (a flow, an FAQ file, ...)."""
+
+    kind: str
+    name: str
+    version: int
+    body: str
+    sha256: str
+    source: str
+    created_at: datetime
+    active: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One staff action worth answering for later (reading a conversation, changing content)."""
+
+    id: str
+    at: datetime
+    actor: str
+    action: str
+    target: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Store(Protocol):
+    """What yorisoi needs from a database."""
+
+    # --- lifecycle -----------------------------------------------------------------
+    async def close(self) -> None:
+        """Release connections."""
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable unless the database answers."""
+
+    # --- inbox ---------------------------------------------------------------------
+    async def add_events(self, events: Sequence[InboundEvent]) -> list[str]:
+        """Store events durably, ignoring ids already stored; return the ids newly added."""
+
+    async def users_with_pending_events(self, limit: int = 100) -> list[str]:
+        """Return users that have pending inbox events, oldest waiting first."""
+
+    async def pending_events(self, user_id: str, limit: int = 20) -> list[StoredEvent]:
+        """Return a user's pending events in ``timestamp`` order (then arrival order)."""
+
+    async def get_event(self, event_id: str) -> StoredEvent | None:
+        """Return one inbox event, whatever its status."""
+
+    async def finish_event(
+        self, event_id: str, status: EventStatus, now: datetime, error: str | None = None
+    ) -> None:
+        """Mark an event done, ignored or failed without a turn (no conversation change)."""
+
+    async def finish_applied_event(self, event_id: str, now: datetime) -> None:
+        """Finish an event whose turn is already in the conversation (recovery after a crash)."""
+
+    async def retry_event_later(self, event_id: str, error: str, not_before: datetime) -> int:
+        """Record a failed processing attempt; return the number of attempts so far."""
+
+    async def acquire_user_lease(
+        self, user_id: str, owner: str, now: datetime, until: datetime
+    ) -> bool:
+        """Take (or renew) the right to process a user's events; False if another holds it."""
+
+    async def release_user_lease(self, user_id: str, owner: str) -> None:
+        """Give the lease back, if we hold it."""
+
+    # --- conversations ---------------------------------------------------------------
+    async def load_conversation(self, user_id: str) -> Conversation | None:
+        """Return the stored conversation, or None for a user never seen."""
+
+    async def commit_turn(self, commit: TurnCommit) -> bool:
+        """Save a turn atomically; False (and nothing saved) if the version moved on."""
+
+    async def is_blocked(self, user_id: str) -> bool:
+        """Return True if the user has blocked the account (unfollowed)."""
+
+    async def conversation_messages(self, user_id: str, limit: int = 200) -> list[LoggedMessage]:
+        """Return the newest ``limit`` log entries of a conversation, oldest first."""
+
+    # --- outbox ----------------------------------------------------------------------
+    async def claim_outbox_heads(
+        self, now: datetime, owner: str, lease_until: datetime, limit: int = 50
+    ) -> list[OutboxRow]:
+        """Claim the first unfinished row of each user if it is due; later rows wait."""
+
+    async def set_reply_attempted(
+        self, row_id: str, attempted: bool, *, drop_token: bool = False
+    ) -> None:
+        """Record whether a reply attempt of unknown outcome is pending; optionally forget
+        the reply token (LINE refused it) so the row goes by push from now on."""
+
+    async def finish_outbox(
+        self,
+        row_id: str,
+        status: OutboxStatus,
+        now: datetime,
+        via: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Mark a row sent, skipped or failed for good."""
+
+    async def reschedule_outbox(
+        self, row_id: str, status: OutboxStatus, next_attempt_at: datetime, error: str | None
+    ) -> None:
+        """Put a claimed row back (pending or waiting for quota) to try again later."""
+
+    async def record_delivery(self, attempt: DeliveryAttempt) -> None:
+        """Append one delivery attempt to the row's history."""
+
+    async def deliveries(self, outbox_id: str) -> list[DeliveryAttempt]:
+        """Return a row's delivery attempts, oldest first."""
+
+    async def outbox_rows(self, user_id: str) -> list[OutboxRow]:
+        """Return all visible outbox rows of a user in send order."""
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """Return the number of outbox rows per status."""
+
+    # --- timed jobs ------------------------------------------------------------------
+    async def schedule_job(self, job: Job) -> bool:
+        """Store a job; False if a pending job with the same key exists already."""
+
+    async def claim_due_jobs(
+        self, now: datetime, owner: str, lease_until: datetime, limit: int = 20
+    ) -> list[Job]:
+        """Claim due pending jobs, and running jobs whose lease has expired."""
+
+    async def finish_job(self, job_id: str, status: JobStatus, error: str | None = None) -> None:
+        """Mark a claimed job done or failed."""
+
+    async def retry_job(self, job_id: str, due_at: datetime, error: str) -> None:
+        """Put a claimed job back as pending, due at ``due_at``."""
+
+    # --- staff, content, audit ---------------------------------------------------------
+    async def add_staff(self, member: StaffMember) -> None:
+        """Store a staff member; AlreadyExists if the login is taken."""
+
+    async def staff_by_login(self, login: str) -> StaffMember | None:
+        """Return the staff member with this login."""
+
+    async def list_staff(self) -> list[StaffMember]:
+        """Return all staff members ordered by login."""
+
+    async def save_content_version(
+        self, kind: str, name: str, body: str, sha256: str, source: str, now: datetime
+    ) -> ContentVersion:
+        """Store a new version of a content file and make it the active one."""
+
+    async def active_content(self, kind: str) -> list[ContentVersion]:
+        """Return the active version of every content file of a kind, ordered by name."""
+
+    async def content_versions(self, kind: str, name: str) -> list[ContentVersion]:
+        """Return all versions of one content file, newest first."""
+
+    async def append_audit(self, entry: AuditEntry) -> None:
+        """Append an entry to the audit log (never updated, never deleted)."""
+
+    async def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
+        """Return the newest audit entries, newest first."""
+
+    # --- retention ---------------------------------------------------------------------
+    async def purge(self, messages_before: datetime, inbox_before: datetime) -> dict[str, int]:
+        """Delete log entries and finished inbox events older than the cut-offs."""
