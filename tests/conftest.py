@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -69,15 +70,34 @@ async def line(clock: FakeClock) -> AsyncIterator[LinePlatform]:
         await server.close()
 
 
+BotFactory = Callable[..., Awaitable[Bot]]
+
+
 @pytest.fixture
-async def bot(line: LinePlatform, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Bot]:
-    """The real yorisoi app, production mode, talking to the stand-in."""
+async def make_bot(line: LinePlatform, clock: FakeClock, tmp_path: Path) -> AsyncIterator[BotFactory]:
+    """Start real yorisoi apps (production mode, talking to the stand-in) with settings overrides.
+
+    Apps started with the same ``tmp_path`` share one SQLite file, like restarts of one server.
+    """
     from yorisoi.app import create_app
 
-    app = create_app(settings_for(tmp_path, line.url), clock=clock)
-    client = TestClient(TestServer(app))
-    await client.start_server()
+    clients: list[TestClient] = []
+
+    async def start(**overrides: Any) -> Bot:
+        app = create_app(settings_for(tmp_path, line.url, **overrides), clock=clock)
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        clients.append(client)
+        return Bot(client=client, clock=clock, standin=line.standin)
+
     try:
-        yield Bot(client=client, clock=clock, standin=line.standin)
+        yield start
     finally:
-        await client.close()
+        for client in clients:
+            await client.close()
+
+
+@pytest.fixture
+async def bot(make_bot: BotFactory) -> Bot:
+    """The real yorisoi app, production mode, talking to the stand-in."""
+    return await make_bot()

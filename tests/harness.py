@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json as _json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,12 +101,20 @@ class Bot:
             if worker is not None:
                 worker.notify(await store.users_with_pending_events())
                 await worker.idle()
-            handled = await self.app[keys.SENDER].run_once()
+            sender = self.app[keys.SENDER]
+            await sender.idle()
+            handled = await sender.run_once()
             pending = await store.users_with_pending_events()
             if handled == 0 and (worker is None or not pending):
                 return
             await asyncio.sleep(0)
         raise AssertionError("the app did not settle")
+
+    async def wait_until(self, condition: Callable[[], Awaitable[bool]], limit: float = 5.0) -> None:
+        """Wait for background work to reach a state the test cannot be told about."""
+        async with asyncio.timeout(limit):
+            while not await condition():  # noqa: ASYNC110 (state lives in the store)
+                await asyncio.sleep(0.005)
 
     async def replies(self, user_id: str, count: int) -> list[SentMessage]:
         """Wait for ``count`` messages to reach the user at the stand-in."""

@@ -63,6 +63,9 @@ class OutboxSender:
         self._poll = poll_interval
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def wake(self) -> None:
         """Look at the outbox now (a turn was just committed)."""
@@ -86,8 +89,19 @@ class OutboxSender:
         now = self._clock.now()
         rows = await self._store.claim_outbox_heads(now, self._owner, now + self._lease)
         if rows:
-            await asyncio.gather(*(self._guarded(row) for row in rows))
+            self._busy += 1
+            self._idle.clear()
+            try:
+                await asyncio.gather(*(self._guarded(row) for row in rows))
+            finally:
+                self._busy -= 1
+                if self._busy == 0:
+                    self._idle.set()
         return len(rows)
+
+    async def idle(self) -> None:
+        """Wait until no delivery is in flight (for tests and orderly shutdown)."""
+        await self._idle.wait()
 
     async def _guarded(self, row: OutboxRow) -> None:
         async with self._slots:
