@@ -84,6 +84,9 @@ class ContentLibrary:
         engines: dict[str, FlowEngine] = {}
         versions: dict[str, int] = {}
         for name, version in stored.items():
+            if self._versions.get(name) == version.version:
+                engines[name], versions[name] = self._engines[name], version.version
+                continue
             try:
                 flow = load_flow_text(version.body, f"states/{name}.yaml")
             except FlowInvalid as exc:

@@ -1,0 +1,83 @@
+"""Content: files imported as versions, bad files refused with file:line, the running flow kept."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from yorisoi.__main__ import main
+from yorisoi.clock import FakeClock
+from yorisoi.config import REPO_ROOT
+from yorisoi.content import ContentError, ContentLibrary
+from yorisoi.store.port import Store
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(REPO_ROOT / "states", root / "states")
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+async def test_files_become_versions_once(store: Store, clock: FakeClock, content: Path) -> None:
+    library = ContentLibrary(store, clock, content)
+    first = await library.reload()
+    assert first.imported == ["default v1"] and first.active == {"default": 1}
+    again = await library.reload()
+    assert again.imported == [] and again.active == {"default": 1}
+    edit(content / "states" / "default.yaml",
+         "comes back here.\n    say:\n      - text: どうしますか？ 下の ボタンから えらんでください。",
+         "comes back here.\n    say:\n      - text: なにを しますか？")
+    changed = await library.reload()
+    assert changed.imported == ["default v2"] and changed.active == {"default": 2}
+    assert library.engine("default").flow.states["menu"].say[0].text == "なにを しますか？"
+
+
+async def test_a_bad_file_is_refused_and_the_running_flow_stays(
+    store: Store, clock: FakeClock, content: Path
+) -> None:
+    library = ContentLibrary(store, clock, content)
+    await library.reload()
+    running = library.engine("default")
+    edit(content / "states" / "default.yaml", "dest: faq_preparing", "dest: faq_prepring")
+    report = await library.reload()
+    assert report.active == {"default": 1}
+    assert any("faq_prepring" in p.message and p.file.endswith("default.yaml") and p.line > 0
+               for p in report.problems)
+    assert library.engine("default") is running
+    (content / "states" / "default.yaml").write_text("flow: [unclosed\n", encoding="utf-8")
+    report = await library.reload()
+    assert report.problems and "invalid YAML" in report.problems[0].message
+    assert library.engine("default") is running
+
+
+async def test_starting_without_a_valid_default_flow_fails(
+    store: Store, clock: FakeClock, content: Path
+) -> None:
+    edit(content / "states" / "default.yaml", "initial: new", "initial: nwe")
+    with pytest.raises(ContentError, match="initial"):
+        await ContentLibrary(store, clock, content).reload()
+
+
+def test_check_command_names_file_and_line(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--content", str(content)]) == 0
+    path = content / "states" / "default.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line_no = next(i for i, line in enumerate(lines, 1) if "dest: vent_preparing" in line)
+    edit(path, "dest: vent_preparing", "dest: vent_prep")
+    capsys.readouterr()
+    assert main(["check", "--content", str(content)]) == 1
+    out = capsys.readouterr().out
+    assert f"default.yaml:{line_no}: " in out and "vent_prep" in out
+
+
+def test_the_shipped_content_is_valid() -> None:
+    assert main(["check", "--content", str(REPO_ROOT)]) == 0
