@@ -14,6 +14,8 @@ import structlog
 def configure(level: str = "INFO") -> None:
     """Set up structlog and the standard library's logging once, at start-up."""
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level)
+    # transitions logs every callback at INFO; only its warnings matter to operators.
+    logging.getLogger("transitions").setLevel(max(logging.WARNING, logging.getLevelName(level)))
     renderer: structlog.typing.Processor
     if sys.stderr.isatty():
         renderer = structlog.dev.ConsoleRenderer()
