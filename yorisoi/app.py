@@ -152,6 +152,7 @@ def create_app(
             yield
             if worker is not None:
                 await worker.stop()
+        await sender.stop()
 
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(content_ctx)

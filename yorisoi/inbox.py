@@ -36,7 +36,7 @@ class InboxWorker:
         owner: str,
         lease_seconds: float = 60.0,
         poll_interval: float = 1.0,
-        concurrency: int = 32,
+        concurrency: int = 64,
         max_attempts: int = 5,
     ) -> None:
         self._store = store
@@ -104,6 +104,7 @@ class InboxWorker:
         now = self._clock.now()
         if not await self._store.acquire_user_lease(user_id, self._owner, now, now + self._lease):
             return  # another worker is on it; the poll comes back if it dies
+        lease_renew_at = now + self._lease / 2
         try:
             while not self._stopping:
                 events = await self._store.pending_events(user_id, limit=20)
@@ -114,7 +115,11 @@ class InboxWorker:
                         return  # backing off; later events of this user wait behind it
                     await self._process(stored)
                     now = self._clock.now()
-                    await self._store.acquire_user_lease(user_id, self._owner, now, now + self._lease)
+                    if now >= lease_renew_at:
+                        await self._store.acquire_user_lease(
+                            user_id, self._owner, now, now + self._lease
+                        )
+                        lease_renew_at = now + self._lease / 2
                     if self._stopping:
                         return
         finally:

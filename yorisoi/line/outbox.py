@@ -53,7 +53,7 @@ class OutboxSender:
         owner: str,
         lease_seconds: float = 60.0,
         poll_interval: float = 1.0,
-        concurrency: int = 32,
+        concurrency: int = 64,
     ) -> None:
         self._store = store
         self._client = client
@@ -61,55 +61,69 @@ class OutboxSender:
         self._owner = owner
         self._lease = timedelta(seconds=lease_seconds)
         self._poll = poll_interval
-        self._slots = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._inflight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
-        self._busy = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
 
     def wake(self) -> None:
         """Look at the outbox now (a turn was just committed)."""
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver rows until cancelled."""
+        """Keep claiming due rows and delivering them, up to ``concurrency`` at once."""
         while True:
             self._wake.clear()
             try:
-                handled = await self.run_once()
+                started = await self.start_due()
             except StoreUnavailable as exc:
                 log.error("outbox.store_unavailable", error=str(exc))
-                handled = 0
-            if handled == 0:
+                started = 0
+            if started == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll)
 
-    async def run_once(self) -> int:
-        """Claim the rows due now and deliver them; return how many were handled."""
+    async def start_due(self) -> int:
+        """Claim rows due now (as many as there are free slots) and start delivering them."""
+        free = self._concurrency - len(self._inflight)
+        if free <= 0:
+            return 0
         now = self._clock.now()
-        rows = await self._store.claim_outbox_heads(now, self._owner, now + self._lease)
-        if rows:
-            self._busy += 1
-            self._idle.clear()
-            try:
-                await asyncio.gather(*(self._guarded(row) for row in rows))
-            finally:
-                self._busy -= 1
-                if self._busy == 0:
-                    self._idle.set()
+        rows = await self._store.claim_outbox_heads(now, self._owner, now + self._lease, free)
+        for row in rows:
+            task = asyncio.create_task(self._guarded(row))
+            self._inflight.add(task)
+            task.add_done_callback(self._finished)
         return len(rows)
 
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()  # a slot is free, and the user's next row may now be at the head
+
+    async def run_once(self) -> int:
+        """Start every row due now and wait for those deliveries; return how many there were."""
+        started = await self.start_due()
+        await self.idle()
+        return started
+
     async def idle(self) -> None:
-        """Wait until no delivery is in flight (for tests and orderly shutdown)."""
-        await self._idle.wait()
+        """Wait until no delivery is in flight."""
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let deliveries in flight finish (a cut one is retried after its lease), then cancel."""
+        if self._inflight:
+            _, pending = await asyncio.wait(list(self._inflight), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def _guarded(self, row: OutboxRow) -> None:
-        async with self._slots:
-            try:
-                await self.deliver(row)
-            except Exception:
-                # The row stays claimed; its lease runs out and it is tried again.
-                log.exception("outbox.deliver_crashed", row=row.id)
+        try:
+            await self.deliver(row)
+        except Exception:
+            # The row stays claimed; its lease runs out and it is tried again.
+            log.exception("outbox.deliver_crashed", row=row.id)
 
     async def deliver(self, row: OutboxRow) -> None:
         """Deliver one claimed row following the module's policy."""

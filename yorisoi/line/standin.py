@@ -192,6 +192,23 @@ class StandIn:
             ) from None
         return self.sent_messages(user_id)
 
+    # A long-poll primitive: unlike wait_for_messages, running out of time is a normal answer.
+    async def messages_after(
+        self,
+        user_id: str,
+        after: int,
+        timeout: float,  # noqa: ASYNC109
+    ) -> list[SentMessage]:
+        """Return ``user_id``'s messages from index ``after`` on, waiting up to ``timeout`` s."""
+        if timeout > 0:
+            delivered = self._condition()
+            try:
+                async with asyncio.timeout(timeout), delivered:
+                    await delivered.wait_for(lambda: len(self.sent_messages(user_id)) > after)
+            except TimeoutError:
+                pass
+        return self.sent_messages(user_id)[after:]
+
     def fail_next(
         self,
         path: str,

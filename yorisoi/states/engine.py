@@ -1,8 +1,8 @@
 """The flow engine: one ``transitions`` AsyncMachine per flow version, one turn per event.
 
-The machine is built once per validated flow. For each event a throw-away model is
-attached at the user's stored state, the trigger fires, and the model is detached again
-(attaching every user's model permanently does not scale: FACTS.md). Entering a state
+The machine is built once per validated flow. For each event a throw-away model starts
+at the user's stored state and the machine's event object is fired on it directly
+(attaching every user's model to the machine does not scale: FACTS.md). Entering a state
 runs a single callback that says the state's texts and then runs its actions in order;
 the library would run several callbacks of one stage concurrently.
 
@@ -63,6 +63,10 @@ class FlowEngine:
             ignore_invalid_triggers=True,
             model_attribute="state",
         )
+        # What a state says never changes within a flow version: render it once.
+        self._says = {
+            state.name: tuple(render_say(say) for say in state.say) for state in flow.states.values()
+        }
         self._choices = {
             name: {_fold(label): trigger for label, trigger in flow.choices(name).items()}
             for name in flow.states
@@ -108,12 +112,11 @@ class FlowEngine:
         fired = False
         event = self._machine.events.get(trigger)
         if event is not None:
+            # The model is not attached with add_model: binding convenience methods to it
+            # cost about half of a turn under load, and firing the machine's own event
+            # object needs only the model's ``state`` attribute (FACTS.md, transitions).
             model = _Model(turn)
-            self._machine.add_model(model, initial=turn.state)
-            try:
-                fired = bool(await event.trigger(model))
-            finally:
-                self._machine.remove_model(model)
+            fired = bool(await event.trigger(model))
             turn.state = model.state
         if not fired:
             turn.state = self.flow.fallback
@@ -127,7 +130,7 @@ class FlowEngine:
             turn = event_data.model.yorisoi_turn
         turn.entered.append(state.name)
         turn.state = state.name
-        turn.messages.extend(render_say(say) for say in state.say)
+        turn.messages.extend(self._says[state.name])
         for name in state.actions:
             await ACTIONS[name](turn)
 

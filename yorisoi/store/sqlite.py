@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -210,8 +210,8 @@ class SQLiteStore:
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
         self._w = writer
         self._r = reader
-        self._lock = asyncio.Lock()
-        self._queued_events: list[tuple[Sequence[InboundEvent], asyncio.Future[list[str]]]] = []
+        self._queue: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> SQLiteStore:
@@ -232,7 +232,9 @@ class SQLiteStore:
         return cls(writer, reader)
 
     async def close(self) -> None:
-        """Close both connections."""
+        """Finish queued writes, then close both connections."""
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
         await self._r.close()
         await self._w.close()
 
@@ -241,25 +243,36 @@ class SQLiteStore:
         await self._read("SELECT 1")
 
     # --- plumbing ------------------------------------------------------------------
-    async def _tx(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        """Run ``fn`` in one write transaction; roll back unless it returns."""
-        async with self._lock:
-            return await self._tx_locked(fn)
+    async def _tx(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in a write transaction, committed together with concurrent callers'.
 
-    async def _tx_locked(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        try:
-            await self._w.execute("BEGIN IMMEDIATE")
+        Each caller's work runs inside its own SAVEPOINT, so one failing caller rolls back
+        only its own changes; the batch is one BEGIN ... COMMIT and one fsync, run in one
+        call on the connection's thread.
+        """
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.append((fn, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return cast(T, await asyncio.shield(future))
+
+    async def _flush(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
             try:
-                result = await fn(self._w)
-                await self._w.commit()
-            except BaseException:
-                await self._w.rollback()
-                raise
-        except sqlite3.IntegrityError:
-            raise
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"SQLite: {exc}") from exc
-        return result
+                # aiosqlite runs every call on the connection's own thread; a whole batch
+                # goes as one call (its per-statement API costs a thread hop per statement).
+                outcomes = await self._w._execute(_run_batch, self._w._conn, [fn for fn, _ in batch])
+            except sqlite3.Error as exc:
+                error: BaseException = StoreUnavailable(f"SQLite: {exc}")
+                outcomes = [(False, error)] * len(batch)
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
 
     async def _read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         try:
@@ -269,25 +282,10 @@ class SQLiteStore:
 
     # --- inbox ---------------------------------------------------------------------
     async def add_events(self, events: Sequence[InboundEvent]) -> list[str]:
-        """Store events durably (group commit with concurrent callers); return new ids."""
+        """Store events durably; return the ids that were not stored before."""
         if not events:
             return []
-        future: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
-        self._queued_events.append((events, future))
-        async with self._lock:
-            if not future.done():
-                batch, self._queued_events = self._queued_events, []
-                try:
-                    added = await self._tx_locked(lambda db: _insert_events(db, batch))
-                except BaseException as exc:
-                    for _, fut in batch:
-                        if not fut.done():
-                            fut.set_exception(exc)
-                else:
-                    for (_, fut), ids in zip(batch, added, strict=True):
-                        if not fut.done():
-                            fut.set_result(ids)
-        return future.result()
+        return await self._tx(lambda db: _insert_events(db, events))
 
     async def users_with_pending_events(self, limit: int = 100) -> list[str]:
         """Return users with pending events, the longest waiting first."""
@@ -317,8 +315,8 @@ class SQLiteStore:
     ) -> None:
         """Mark an event finished without a turn."""
 
-        async def run(db: aiosqlite.Connection) -> None:
-            await db.execute(
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
                 "UPDATE inbox SET status = ?, finished_ms = ?, last_error = COALESCE(?, last_error) "
                 "WHERE event_id = ?",
                 (str(status), to_ms(now), error, event_id),
@@ -333,13 +331,13 @@ class SQLiteStore:
     async def retry_event_later(self, event_id: str, error: str, not_before: datetime) -> int:
         """Record a failed attempt and when to try again."""
 
-        async def run(db: aiosqlite.Connection) -> int:
-            cur = await db.execute(
+        def run(db: sqlite3.Connection) -> int:
+            cur = db.execute(
                 "UPDATE inbox SET attempts = attempts + 1, last_error = ?, not_before_ms = ? "
                 "WHERE event_id = ? RETURNING attempts",
                 (error, to_ms(not_before), event_id),
             )
-            row = await cur.fetchone()
+            row = cur.fetchone()
             return int(row[0]) if row else 0
 
         return await self._tx(run)
@@ -349,8 +347,8 @@ class SQLiteStore:
     ) -> bool:
         """Take the user's lease if free, expired or ours."""
 
-        async def run(db: aiosqlite.Connection) -> bool:
-            cur = await db.execute(
+        def run(db: sqlite3.Connection) -> bool:
+            cur = db.execute(
                 "INSERT INTO user_leases (user_id, owner, until_ms) VALUES (?, ?, ?) "
                 "ON CONFLICT (user_id) DO UPDATE SET owner = excluded.owner, "
                 "until_ms = excluded.until_ms "
@@ -364,8 +362,8 @@ class SQLiteStore:
     async def release_user_lease(self, user_id: str, owner: str) -> None:
         """Drop our lease on the user."""
 
-        async def run(db: aiosqlite.Connection) -> None:
-            await db.execute(
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
                 "DELETE FROM user_leases WHERE user_id = ? AND owner = ?", (user_id, owner)
             )
 
@@ -398,7 +396,7 @@ class SQLiteStore:
         if commit.event_id is not None:
             applied = [*applied, commit.event_id][-APPLIED_EVENTS_KEPT:]
 
-        async def run(db: aiosqlite.Connection) -> bool:
+        def run(db: sqlite3.Connection) -> bool:
             values = (
                 conv.flow,
                 conv.state,
@@ -408,14 +406,14 @@ class SQLiteStore:
                 now_ms,
             )
             if conv.version == 0:
-                cur = await db.execute(
+                cur = db.execute(
                     "INSERT INTO conversations (flow, state, data, blocked, applied_events, "
                     "updated_ms, user_id, version, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) "
                     "ON CONFLICT (user_id) DO NOTHING",
                     (*values, conv.user_id, now_ms),
                 )
             else:
-                cur = await db.execute(
+                cur = db.execute(
                     "UPDATE conversations SET flow = ?, state = ?, data = ?, blocked = ?, "
                     "applied_events = ?, updated_ms = ?, version = version + 1 "
                     "WHERE user_id = ? AND version = ?",
@@ -424,7 +422,7 @@ class SQLiteStore:
             if cur.rowcount != 1:
                 return False
             if commit.messages:
-                await db.executemany(
+                db.executemany(
                     "INSERT INTO messages (id, user_id, direction, kind, text, at_ms, event_id, "
                     "line_message_id, payload, redacted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (id) DO NOTHING",
@@ -445,7 +443,7 @@ class SQLiteStore:
                     ],
                 )
             if commit.outbox:
-                await db.executemany(
+                db.executemany(
                     "INSERT INTO outbox (id, user_id, version, idx, messages, retry_key, "
                     "reply_token, reply_until_ms, status, attempts, reply_attempted, "
                     "next_attempt_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?)",
@@ -467,11 +465,11 @@ class SQLiteStore:
                     ],
                 )
             for job in commit.jobs:
-                await _insert_job(db, job)
+                _insert_job(db, job)
             for line_message_id in commit.redact_line_message_ids:
-                await _redact(db, line_message_id)
+                _redact(db, line_message_id)
             if commit.event_id is not None:
-                await db.execute(
+                db.execute(
                     "UPDATE inbox SET status = 'done', finished_ms = ? WHERE event_id = ?",
                     (now_ms, commit.event_id),
                 )
@@ -514,8 +512,8 @@ class SQLiteStore:
         """Claim each user's first unfinished row if it is due (or its lease expired)."""
         now_ms = to_ms(now)
 
-        async def run(db: aiosqlite.Connection) -> list[OutboxRow]:
-            cur = await db.execute(
+        def run(db: sqlite3.Connection) -> list[OutboxRow]:
+            cur = db.execute(
                 "UPDATE outbox SET status = 'sending', lease_owner = ?, lease_until_ms = ? "
                 "WHERE id IN ("
                 "  SELECT id FROM ("
@@ -528,7 +526,7 @@ class SQLiteStore:
                 "  LIMIT ?) RETURNING *",
                 (owner, to_ms(lease_until), now_ms, now_ms, limit),
             )
-            return [_outbox(r) for r in await cur.fetchall()]
+            return [_outbox(r) for r in cur.fetchall()]
 
         return await self._tx(run)
 
@@ -568,16 +566,16 @@ class SQLiteStore:
         )
 
     async def _update_outbox(self, row_id: str, assignments: str, params: tuple[Any, ...]) -> None:
-        async def run(db: aiosqlite.Connection) -> None:
-            await db.execute(f"UPDATE outbox SET {assignments} WHERE id = ?", (*params, row_id))
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(f"UPDATE outbox SET {assignments} WHERE id = ?", (*params, row_id))
 
         await self._tx(run)
 
     async def record_delivery(self, attempt: DeliveryAttempt) -> None:
         """Append a delivery attempt."""
 
-        async def run(db: aiosqlite.Connection) -> None:
-            await db.execute(
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
                 "INSERT INTO deliveries (outbox_id, at_ms, via, outcome, status, detail, "
                 "request_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -634,15 +632,15 @@ class SQLiteStore:
         """Claim due jobs with a lease."""
         now_ms = to_ms(now)
 
-        async def run(db: aiosqlite.Connection) -> list[Job]:
-            cur = await db.execute(
+        def run(db: sqlite3.Connection) -> list[Job]:
+            cur = db.execute(
                 "UPDATE jobs SET status = 'running', lease_owner = ?, lease_until_ms = ?, "
                 "attempts = attempts + 1 WHERE id IN (SELECT id FROM jobs WHERE "
                 "(status = 'pending' AND due_ms <= ?) OR (status = 'running' AND lease_until_ms <= ?) "
                 "ORDER BY due_ms LIMIT ?) RETURNING *",
                 (owner, to_ms(lease_until), now_ms, now_ms, limit),
             )
-            rows = await cur.fetchall()
+            rows = cur.fetchall()
             return sorted((_job(r) for r in rows), key=lambda j: j.due_at)
 
         return await self._tx(run)
@@ -650,8 +648,8 @@ class SQLiteStore:
     async def finish_job(self, job_id: str, status: JobStatus, error: str | None = None) -> None:
         """Mark a job done or failed."""
 
-        async def run(db: aiosqlite.Connection) -> None:
-            await db.execute(
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
                 "UPDATE jobs SET status = ?, last_error = ?, lease_owner = NULL, "
                 "lease_until_ms = NULL WHERE id = ?",
                 (str(status), error, job_id),
@@ -662,8 +660,8 @@ class SQLiteStore:
     async def retry_job(self, job_id: str, due_at: datetime, error: str) -> None:
         """Put a job back as pending."""
 
-        async def run(db: aiosqlite.Connection) -> None:
-            await db.execute(
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
                 "UPDATE jobs SET status = 'pending', due_ms = ?, last_error = ?, "
                 "lease_owner = NULL, lease_until_ms = NULL WHERE id = ?",
                 (to_ms(due_at), error, job_id),
@@ -675,8 +673,8 @@ class SQLiteStore:
     async def add_staff(self, member: StaffMember) -> None:
         """Insert a staff member."""
 
-        async def run(db: aiosqlite.Connection) -> None:
-            await db.execute(
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
                 "INSERT INTO staff (id, login, display_name, role, password_hash, created_ms, "
                 "active) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -709,17 +707,17 @@ class SQLiteStore:
     ) -> ContentVersion:
         """Store a new active version."""
 
-        async def run(db: aiosqlite.Connection) -> ContentVersion:
-            cur = await db.execute(
+        def run(db: sqlite3.Connection) -> ContentVersion:
+            cur = db.execute(
                 "SELECT COALESCE(MAX(version), 0) + 1 FROM content WHERE kind = ? AND name = ?",
                 (kind, name),
             )
-            row = await cur.fetchone()
+            row = cur.fetchone()
             version = int(row[0]) if row else 1
-            await db.execute(
+            db.execute(
                 "UPDATE content SET active = 0 WHERE kind = ? AND name = ?", (kind, name)
             )
-            await db.execute(
+            db.execute(
                 "INSERT INTO content (kind, name, version, body, sha256, source, created_ms, "
                 "active) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
                 (kind, name, version, body, sha256, source, to_ms(now)),
@@ -745,8 +743,8 @@ class SQLiteStore:
     async def append_audit(self, entry: AuditEntry) -> None:
         """Append an audit entry."""
 
-        async def run(db: aiosqlite.Connection) -> None:
-            await db.execute(
+        def run(db: sqlite3.Connection) -> None:
+            db.execute(
                 "INSERT INTO audit (id, at_ms, actor, action, target, detail) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -780,11 +778,11 @@ class SQLiteStore:
     async def purge(self, messages_before: datetime, inbox_before: datetime) -> dict[str, int]:
         """Delete old log entries and finished inbox events."""
 
-        async def run(db: aiosqlite.Connection) -> dict[str, int]:
-            messages = await db.execute(
+        def run(db: sqlite3.Connection) -> dict[str, int]:
+            messages = db.execute(
                 "DELETE FROM messages WHERE at_ms < ?", (to_ms(messages_before),)
             )
-            inbox = await db.execute(
+            inbox = db.execute(
                 "DELETE FROM inbox WHERE status != 'pending' AND finished_ms < ?",
                 (to_ms(inbox_before),),
             )
@@ -799,36 +797,62 @@ async def _configure(db: aiosqlite.Connection) -> None:
     await db.execute("PRAGMA busy_timeout=10000")
 
 
-async def _insert_events(
-    db: aiosqlite.Connection, batch: list[tuple[Sequence[InboundEvent], asyncio.Future[list[str]]]]
-) -> list[list[str]]:
-    added: list[list[str]] = []
-    for events, _ in batch:
-        ids: list[str] = []
-        for e in events:
-            cur = await db.execute(
-                "INSERT INTO inbox (event_id, user_id, type, timestamp_ms, received_ms, raw, "
-                "line_message_id, redelivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (event_id) DO NOTHING",
-                (
-                    e.event_id,
-                    e.user_id,
-                    e.type,
-                    e.timestamp_ms,
-                    to_ms(e.received_at),
-                    e.raw,
-                    e.line_message_id,
-                    int(e.redelivery),
-                ),
-            )
-            if cur.rowcount == 1:
-                ids.append(e.event_id)
-        added.append(ids)
-    return added
+def _insert_events(db: sqlite3.Connection, events: Sequence[InboundEvent]) -> list[str]:
+    ids: list[str] = []
+    for e in events:
+        cur = db.execute(
+            "INSERT INTO inbox (event_id, user_id, type, timestamp_ms, received_ms, raw, "
+            "line_message_id, redelivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (event_id) DO NOTHING",
+            (
+                e.event_id,
+                e.user_id,
+                e.type,
+                e.timestamp_ms,
+                to_ms(e.received_at),
+                e.raw,
+                e.line_message_id,
+                int(e.redelivery),
+            ),
+        )
+        if cur.rowcount == 1:
+            ids.append(e.event_id)
+    return ids
 
 
-async def _insert_job(db: aiosqlite.Connection, job: Job) -> bool:
-    cur = await db.execute(
+def _run_batch(
+    db: sqlite3.Connection, work: list[Callable[[sqlite3.Connection], Any]]
+) -> list[tuple[bool, Any]]:
+    """Run each piece of work in its own savepoint inside one transaction (DB thread)."""
+    outcomes: list[tuple[bool, Any]] = []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for fn in work:
+            db.execute("SAVEPOINT work")
+            try:
+                result = fn(db)
+            except sqlite3.IntegrityError as exc:
+                db.execute("ROLLBACK TO work")
+                outcomes.append((False, exc))
+            except sqlite3.Error as exc:
+                db.execute("ROLLBACK TO work")
+                outcomes.append((False, StoreUnavailable(f"SQLite: {exc}")))
+            except Exception as exc:
+                db.execute("ROLLBACK TO work")
+                outcomes.append((False, exc))
+            else:
+                outcomes.append((True, result))
+            db.execute("RELEASE work")
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+def _insert_job(db: sqlite3.Connection, job: Job) -> bool:
+    cur = db.execute(
         "INSERT INTO jobs (id, kind, due_ms, payload, key, status, attempts) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (job.id, job.kind, to_ms(job.due_at), _dumps(job.payload), job.key, str(job.status), 0),
@@ -836,17 +860,17 @@ async def _insert_job(db: aiosqlite.Connection, job: Job) -> bool:
     return cur.rowcount == 1
 
 
-async def _redact(db: aiosqlite.Connection, line_message_id: str) -> None:
+def _redact(db: sqlite3.Connection, line_message_id: str) -> None:
     """Delete the body of an unsent message from the log and from the raw inbox event."""
-    await db.execute(
+    db.execute(
         "UPDATE messages SET text = NULL, payload = '{}', redacted = 1 WHERE line_message_id = ?",
         (line_message_id,),
     )
-    cur = await db.execute(
+    cur = db.execute(
         "SELECT event_id, raw FROM inbox WHERE line_message_id = ?", (line_message_id,)
     )
-    for event_id, raw in await cur.fetchall():
-        await db.execute(
+    for event_id, raw in cur.fetchall():
+        db.execute(
             "UPDATE inbox SET raw = ? WHERE event_id = ?", (redact_raw_event(raw), event_id)
         )
 
