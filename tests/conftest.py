@@ -83,8 +83,8 @@ async def make_bot(line: LinePlatform, clock: FakeClock, tmp_path: Path) -> Asyn
 
     clients: list[TestClient] = []
 
-    async def start(**overrides: Any) -> Bot:
-        app = create_app(settings_for(tmp_path, line.url, **overrides), clock=clock)
+    async def start(store: Store | None = None, **overrides: Any) -> Bot:
+        app = create_app(settings_for(tmp_path, line.url, **overrides), clock=clock, store=store)
         client = TestClient(TestServer(app))
         await client.start_server()
         clients.append(client)

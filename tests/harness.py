@@ -94,18 +94,26 @@ class Bot:
         return event
 
     async def settle(self) -> None:
-        """Wait until every stored event is processed and every due outbox row handled."""
+        """Wait until every due inbox event is processed and every due outbox row handled."""
         worker = self.app[keys.WORKER]
         store = self.app[keys.STORE]
+
+        async def due_users() -> list[str]:
+            due = []
+            for user_id in await store.users_with_pending_events():
+                head = (await store.pending_events(user_id, limit=1))[0]
+                if head.not_before is None or head.not_before <= self.clock.now():
+                    due.append(user_id)
+            return due
+
         for _ in range(100):
             if worker is not None:
-                worker.notify(await store.users_with_pending_events())
+                worker.notify(await due_users())
                 await worker.idle()
             sender = self.app[keys.SENDER]
             await sender.idle()
             handled = await sender.run_once()
-            pending = await store.users_with_pending_events()
-            if handled == 0 and (worker is None or not pending):
+            if handled == 0 and (worker is None or not await due_users()):
                 return
             await asyncio.sleep(0)
         raise AssertionError("the app did not settle")

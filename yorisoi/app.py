@@ -122,6 +122,7 @@ def create_app(
             the_clock,
             app[keys.CONTENT],
             reply_token_ttl=settings.reply_token_ttl,
+            secret_key=settings.secret_key.get_secret_value(),  # type: ignore[union-attr]
             on_commit=sender.wake,
         )
         scheduler = Scheduler(

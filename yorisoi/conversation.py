@@ -18,6 +18,7 @@ import structlog
 
 from yorisoi.clock import Clock, from_ms
 from yorisoi.content import ContentLibrary
+from yorisoi.identity import user_key
 from yorisoi.line.events import MEDIA_TYPES, LineEvent, decode
 from yorisoi.line.messages import in_requests, summary, text
 from yorisoi.states.engine import Turn
@@ -58,9 +59,11 @@ class EventProcessor:
         content: ContentLibrary,
         *,
         reply_token_ttl: float,
+        secret_key: str,
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
+        self._secret = secret_key
         self._clock = clock
         self._content = content
         self._reply_ttl = timedelta(seconds=reply_token_ttl)
@@ -140,7 +143,13 @@ class EventProcessor:
         conversation.state = turn.state
         commit.jobs.extend(turn.jobs)
         self._add_outgoing(commit, event, stored, turn.messages)
-        log.info("turn", event_id=stored.event_id, trigger=turn.trigger, entered=turn.entered)
+        log.info(
+            "turn",
+            event_id=stored.event_id,
+            user=user_key(conversation.user_id, self._secret),
+            trigger=turn.trigger,
+            entered=turn.entered,
+        )
         return commit
 
     def _add_outgoing(

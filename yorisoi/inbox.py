@@ -113,7 +113,8 @@ class InboxWorker:
                 for stored in events:
                     if stored.not_before is not None and stored.not_before > self._clock.now():
                         return  # backing off; later events of this user wait behind it
-                    await self._process(stored)
+                    if not await self._process(stored):
+                        return  # it will be retried; later events of this user wait behind it
                     now = self._clock.now()
                     if now >= lease_renew_at:
                         await self._store.acquire_user_lease(
@@ -125,10 +126,12 @@ class InboxWorker:
         finally:
             await self._store.release_user_lease(user_id, self._owner)
 
-    async def _process(self, stored: StoredEvent) -> None:
+    async def _process(self, stored: StoredEvent) -> bool:
+        """Process one event; False if it failed and waits for a retry."""
         bound = log.bind(event_id=stored.event_id)
         try:
             await self._processor.process(stored)
+            return True
         except StoreUnavailable:
             raise
         except Exception as exc:
@@ -141,3 +144,5 @@ class InboxWorker:
             if attempts >= self._max_attempts:
                 bound.error("inbox.event_given_up", attempts=attempts)
                 await self._processor.give_up(stored, error)
+                return True
+            return False
