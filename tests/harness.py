@@ -101,8 +101,8 @@ class Bot:
         async def due_users() -> list[str]:
             due = []
             for user_id in await store.users_with_pending_events():
-                head = (await store.pending_events(user_id, limit=1))[0]
-                if head.not_before is None or head.not_before <= self.clock.now():
+                heads = await store.pending_events(user_id, limit=1)
+                if heads and (heads[0].not_before is None or heads[0].not_before <= self.clock.now()):
                     due.append(user_id)
             return due
 

@@ -379,6 +379,25 @@ async def test_wait_for_messages_names_what_arrived_on_timeout(
         await standin.wait_for_messages(USER, 2, timeout=0.2)
 
 
+async def test_messages_after_long_polls_from_a_per_user_cursor(
+    standin: StandIn, api: AsyncMessagingApi
+) -> None:
+    await api.push_message(push_request("seen"))
+    assert await standin.messages_after(USER, 1, timeout=0) == []  # nothing new: no raise
+
+    polling = asyncio.create_task(standin.messages_after(USER, 1, timeout=5))
+    await api.push_message(push_request("not for USER", to=OTHER_USER))
+    await asyncio.sleep(0)
+    assert not polling.done()  # another user's message does not wake this poll
+    await api.push_message(push_request("new"))
+
+    arrived = await polling
+
+    assert [m.message["text"] for m in arrived] == ["new"]
+    everything = await standin.messages_after(USER, 0, timeout=0)
+    assert [m.message["text"] for m in everything] == ["seen", "new"]
+
+
 # -- control routes ---------------------------------------------------------------------------
 
 

@@ -65,14 +65,14 @@ def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, variable:
 
 def test_half_credentials_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LINE_CHANNEL_SECRET", "s")
-    with pytest.raises(SettingsError, match="^LINE_CHANNEL_ACCESS_TOKEN: set both"):
+    with pytest.raises(SettingsError, match=r"^LINE_CHANNEL_ACCESS_TOKEN: set both"):
         load_settings()
 
 
 def test_production_needs_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LINE_CHANNEL_SECRET", "s")
     monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "t")
-    with pytest.raises(SettingsError, match="^YORISOI_SECRET_KEY: required"):
+    with pytest.raises(SettingsError, match=r"^YORISOI_SECRET_KEY: required"):
         load_settings()
 
 
