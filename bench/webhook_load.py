@@ -95,7 +95,7 @@ async def run_system(name: str, command: list[str], env: dict[str, str], port: i
             await asyncio.gather(*(worker() for _ in range(args.concurrency)))
             acked = time.perf_counter()
             async with asyncio.timeout(300):
-                while len(standin.sent_messages()) < args.events:
+                while len(standin.sent_messages()) < args.events:  # noqa: ASYNC110 (all users)
                     await asyncio.sleep(0.01)
             done = time.perf_counter()
         latencies.sort()
