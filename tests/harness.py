@@ -53,6 +53,18 @@ def settings_for(tmp_path: Path, endpoint: str, **overrides: Any) -> Settings:
     return load_settings(**values)
 
 
+def demo_settings(tmp_path: Path) -> Settings:
+    """Settings for demo mode, whatever LINE credentials the environment holds."""
+    return load_settings(
+        line_channel_secret=None,
+        line_channel_access_token=None,
+        database_url=f"sqlite:///{tmp_path}/d.sqlite3",
+        var_dir=tmp_path / "var",
+        secret_key="x" * 40,
+        content_dir=REPO_ROOT,
+    )
+
+
 @dataclass
 class Bot:
     """yorisoi's real app under test, with helpers that act like LINE."""

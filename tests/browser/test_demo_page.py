@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
+from harness import demo_settings
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from yorisoi.app import create_app
 from yorisoi.clock import FakeClock
-from yorisoi.config import REPO_ROOT, load_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,14 +27,7 @@ SCREENSHOT = Path("/tmp/demo.png")
 @pytest.fixture
 async def demo_url(tmp_path: Path) -> AsyncIterator[str]:
     """The demo app on a real loopback port; the URL of its chat page."""
-    settings = load_settings(
-        line_channel_secret=None,
-        line_channel_access_token=None,
-        database_url=f"sqlite:///{tmp_path}/d.sqlite3",
-        var_dir=tmp_path / "var",
-        secret_key="x" * 40,
-        content_dir=REPO_ROOT,
-    )
+    settings = demo_settings(tmp_path)
     async with TestServer(create_app(settings, clock=FakeClock()), host="127.0.0.1") as server:
         yield str(server.make_url("/demo"))
 

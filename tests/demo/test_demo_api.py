@@ -10,27 +10,15 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from harness import demo_settings
 
 from yorisoi import keys
 from yorisoi.app import create_app
 from yorisoi.clock import FakeClock
-from yorisoi.config import REPO_ROOT, Settings, load_settings
 from yorisoi.demo import routes
 from yorisoi.line.standin import StandIn
 
 MENU = ["よくある質問", "モヤモヤを話す", "相談員と話す"]
-
-
-def demo_settings(tmp_path: Path) -> Settings:
-    """Settings for demo mode, whatever LINE credentials the environment holds."""
-    return load_settings(
-        line_channel_secret=None,
-        line_channel_access_token=None,
-        database_url=f"sqlite:///{tmp_path}/d.sqlite3",
-        var_dir=tmp_path / "var",
-        secret_key="x" * 40,
-        content_dir=REPO_ROOT,
-    )
 
 
 @pytest.fixture
