@@ -1,4 +1,4 @@
-"""The ``yorisoi`` command: serve, check, standin, simulate.
+"""The ``yorisoi`` command: serve, check, status, standin, simulate.
 
 Each sub-command is a small function; settings come from the environment
 (``yorisoi.config``), and a bad setting stops the command with one line naming it.
@@ -97,6 +97,13 @@ def cmd_standin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print what needs an admin's attention; exit 1 if anything does."""
+    from yorisoi.status import status
+
+    return asyncio.run(status(_settings(args)))
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Sign a LINE-shaped event with LINE_CHANNEL_SECRET and post it to a running yorisoi."""
     from yorisoi.simulate import simulate
@@ -118,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate content; exit 1 listing file:line: problem")
     check.add_argument("--content", help="content folder (default: YORISOI_CONTENT_DIR)")
     check.set_defaults(func=cmd_check)
+
+    status = sub.add_parser("status", help="inbox/outbox counts, content versions, push quota")
+    status.set_defaults(func=cmd_status)
 
     standin = sub.add_parser("standin", help="run the local LINE Messaging API stand-in alone")
     standin.add_argument("--host", default="127.0.0.1")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from conftest import BotFactory
-from harness import Bot, user
+from harness import ACCESS_TOKEN, CHANNEL_SECRET, SECRET_KEY, Bot, user
 
 from yorisoi import keys
+from yorisoi.__main__ import main
 from yorisoi.store.port import OutboxStatus
 
 REPLY = "/v2/bot/message/reply"
@@ -159,3 +163,27 @@ async def test_restart_mid_send_delivers_once(make_bot: BotFactory) -> None:
     await second.settle()
     sent = await second.replies(u, 3)
     assert [m.via for m in sent] == ["push"] * 3 and len(second.standin.sent_messages(u)) == 3
+
+
+async def test_status_command_shows_what_needs_attention(
+    bot: Bot, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    u = user(11)
+    bot.standin.set_quota(0)
+    await bot.send("follow", u, reply_token="f" * 32)
+    await bot.settle()
+    environment = {
+        "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+        "YORISOI_SECRET_KEY": SECRET_KEY,
+        "LINE_API_ENDPOINT": bot.app[keys.LINE_ENDPOINT],
+        "YORISOI_DATABASE_URL": bot.app[keys.SETTINGS].database_url,
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    # the command runs its own event loop: run it in a thread beside the test's loop
+    code = await asyncio.to_thread(main, ["status"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "waiting_quota 1" in out and "pushes this month 0 of 0" in out
+    assert "flow:   default v1" in out and "needs attention: 1 waiting_quota outbox" in out

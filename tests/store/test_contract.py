@@ -113,6 +113,7 @@ async def test_pending_events_in_timestamp_order(store: Store, clock: FakeClock)
     assert set(await store.users_with_pending_events()) == {USER_A, USER_B}
     await store.finish_event("early", EventStatus.IGNORED, clock.now())
     assert [e.event_id for e in await store.pending_events(USER_A)] == ["mid", "late"]
+    assert await store.inbox_counts() == {"pending": 3, "ignored": 1}
 
 
 async def test_retry_event_later_counts_attempts(store: Store, clock: FakeClock) -> None:

@@ -654,6 +654,12 @@ class MongoStore:
         return [_record(OutboxRow, d) for d in await cursor.to_list(None)]
 
     @_guarded
+    async def inbox_counts(self) -> dict[str, int]:
+        """Count inbox events per status."""
+        pipeline: list[Doc] = [{"$group": {"_id": "$status", "n": {"$sum": 1}}}]
+        return {d["_id"]: int(d["n"]) for d in await self._inbox.aggregate(pipeline).to_list(None)}
+
+    @_guarded
     async def outbox_counts(self) -> dict[str, int]:
         """Count visible rows per status."""
         pipeline: list[Doc] = [

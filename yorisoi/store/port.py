@@ -281,6 +281,9 @@ class Store(Protocol):
     async def finish_applied_event(self, event_id: str, now: datetime) -> None:
         """Finish an event whose turn is already in the conversation (recovery after a crash)."""
 
+    async def inbox_counts(self) -> dict[str, int]:
+        """Return the number of inbox events per status."""
+
     async def retry_event_later(self, event_id: str, error: str, not_before: datetime) -> int:
         """Record a failed processing attempt; return the number of attempts so far."""
 

@@ -263,9 +263,18 @@ class SQLiteStore:
                 # aiosqlite runs every call on the connection's own thread; a whole batch
                 # goes as one call (its per-statement API costs a thread hop per statement).
                 outcomes = await self._w._execute(_run_batch, self._w._conn, [fn for fn, _ in batch])
-            except sqlite3.Error as exc:
-                error: BaseException = StoreUnavailable(f"SQLite: {exc}")
-                outcomes = [(False, error)] * len(batch)
+            except BaseException as exc:
+                # Never leave a caller waiting: whatever stopped the batch fails all of it.
+                error = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable(f"SQLite: {exc!r}")
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                if isinstance(exc, asyncio.CancelledError):
+                    for _, future in self._queue:
+                        future.set_exception(error)
+                    self._queue = []
+                    raise
+                continue
             for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
                 if future.done():
                     continue
@@ -327,6 +336,11 @@ class SQLiteStore:
     async def finish_applied_event(self, event_id: str, now: datetime) -> None:
         """Mark done an event already applied to its conversation."""
         await self.finish_event(event_id, EventStatus.DONE, now)
+
+    async def inbox_counts(self) -> dict[str, int]:
+        """Count inbox events per status."""
+        rows = await self._read("SELECT status, COUNT(*) AS n FROM inbox GROUP BY status")
+        return {r["status"]: r["n"] for r in rows}
 
     async def retry_event_later(self, event_id: str, error: str, not_before: datetime) -> int:
         """Record a failed attempt and when to try again."""
