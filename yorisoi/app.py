@@ -28,7 +28,7 @@ from yorisoi.line.outbox import OutboxSender
 from yorisoi.schedule import Scheduler
 from yorisoi.schedule.retention import PURGE, PURGE_EVERY, purge_handler
 from yorisoi.store import describe_url, open_store
-from yorisoi.store.port import Store, StoreUnavailable
+from yorisoi.store.port import Store, StoreError, StoreUnavailable
 from yorisoi.tasks import run_background
 
 log = structlog.get_logger("yorisoi.app")
@@ -39,8 +39,8 @@ async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
     """Map domain errors to HTTP answers in one place."""
     try:
         return await handler(request)
-    except StoreUnavailable as exc:
-        log.error("store.unavailable", path=request.path, error=str(exc))
+    except StoreError as exc:
+        log.error("store.error", path=request.path, error=type(exc).__name__)
         return web.json_response({"error": "storage unavailable, try again"}, status=503)
 
 
@@ -116,7 +116,9 @@ def create_app(
 
     async def workers_ctx(app: web.Application) -> AsyncIterator[None]:
         the_store, the_clock = app[keys.STORE], app[keys.CLOCK]
-        sender = OutboxSender(the_store, app[keys.LINE], the_clock, owner=owner)
+        # A claim must outlive the slowest LINE call, or a second delivery could start.
+        lease = max(60.0, 3 * settings.line_timeout)
+        sender = OutboxSender(the_store, app[keys.LINE], the_clock, owner=owner, lease_seconds=lease)
         processor = EventProcessor(
             the_store,
             the_clock,
@@ -153,7 +155,7 @@ def create_app(
             yield
             if worker is not None:
                 await worker.stop()
-        await sender.stop()
+            await sender.stop(grace=settings.line_timeout + 2)
 
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(content_ctx)

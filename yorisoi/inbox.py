@@ -117,9 +117,11 @@ class InboxWorker:
                         return  # it will be retried; later events of this user wait behind it
                     now = self._clock.now()
                     if now >= lease_renew_at:
-                        await self._store.acquire_user_lease(
+                        if not await self._store.acquire_user_lease(
                             user_id, self._owner, now, now + self._lease
-                        )
+                        ):
+                            log.warning("inbox.lease_lost")
+                            return  # we stalled past the lease; another worker has the user
                         lease_renew_at = now + self._lease / 2
                     if self._stopping:
                         return

@@ -13,7 +13,7 @@ from yorisoi.store import describe_url, open_store
 
 ATTENTION = {
     "inbox": ("failed",),
-    "outbox": ("failed", "waiting_quota"),
+    "outbox": ("failed", "waiting_quota", "uncertain"),
 }
 
 

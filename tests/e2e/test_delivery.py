@@ -105,6 +105,59 @@ async def test_reply_timeout_after_delivery_is_not_sent_again(make_bot: BotFacto
     assert await outcomes(bot, u) == ["timeout", "invalid_reply_token", "assumed_delivered"]
 
 
+async def test_reply_answered_500_after_delivering_is_not_pushed_again(bot: Bot) -> None:
+    u = user(12)
+    bot.standin.fail_next(REPLY, 500, deliver=True)  # LINE used the token, then failed
+    await bot.send("follow", u)
+    await bot.settle()
+    bot.clock.advance(1)
+    await bot.settle()
+    assert len(bot.standin.sent_messages(u)) == 3
+    assert await outcomes(bot, u) == ["server_error", "invalid_reply_token", "assumed_delivered"]
+
+
+async def test_reply_unclear_until_the_token_expires_is_left_for_staff(bot: Bot) -> None:
+    u = user(13)
+    bot.standin.fail_next(REPLY, 500, times=100)
+    await bot.send("follow", u)
+    for _ in range(30):
+        await bot.settle()
+        bot.clock.advance(2)
+    [row] = await bot.app[keys.STORE].outbox_rows(u)
+    assert row.status is OutboxStatus.UNCERTAIN  # a push might show it all twice
+    assert (await outcomes(bot, u))[-1] == "uncertain"
+    assert not [r for r in bot.standin.requests if r.path == PUSH]
+
+
+async def test_crash_mid_reply_after_the_token_expired_is_not_pushed(make_bot: BotFactory) -> None:
+    first = await make_bot(line_timeout=30)
+    u = user(14)
+    first.standin.hang_next(REPLY, deliver=True)
+    await first.send("follow", u)
+    store = first.app[keys.STORE]
+
+    async def replying() -> bool:
+        rows = await store.outbox_rows(u)
+        return bool(rows) and rows[0].reply_attempted
+
+    await first.wait_until(replying)
+    sender = first.app[keys.SENDER]
+    stop = sender.stop
+
+    async def die(grace: float = 0.0) -> None:
+        await stop(grace=0.0)
+
+    sender.stop = die  # type: ignore[method-assign]
+    await first.client.close()
+    first.standin.release_hung()
+    first.clock.advance(91)  # lease (3 x timeout) and reply token both run out
+    second = await make_bot()
+    await second.settle()
+    assert len(second.standin.sent_messages(u)) == 3  # the reply that did arrive, only
+    [row] = await second.app[keys.STORE].outbox_rows(u)
+    assert row.status is OutboxStatus.UNCERTAIN
+
+
 async def test_reply_timeout_without_delivery_is_retried(make_bot: BotFactory) -> None:
     bot = await make_bot(line_timeout=0.2)
     u = user(7)
@@ -155,10 +208,17 @@ async def test_restart_mid_send_delivers_once(make_bot: BotFactory) -> None:
                                     for d in await store.deliveries(pushes[0].id))
 
     await first.wait_until(sending)
+    sender = first.app[keys.SENDER]
+    stop = sender.stop
+
+    async def die(grace: float = 0.0) -> None:
+        await stop(grace=0.0)  # a dying process lets nothing in flight finish
+
+    sender.stop = die  # type: ignore[method-assign]
     await first.client.close()  # the process dies while its push hangs
     first.standin.release_hung()
     assert first.standin.sent_messages(u) == []
-    first.clock.advance(61)  # the dead sender's lease runs out
+    first.clock.advance(91)  # the dead sender's lease (3 x its 30 s timeout) runs out
     second = await make_bot()
     await second.settle()
     sent = await second.replies(u, 3)

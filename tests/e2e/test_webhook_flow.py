@@ -193,3 +193,13 @@ async def test_never_fetches_profiles(bot: Bot) -> None:
 async def test_healthz(bot: Bot) -> None:
     response = await bot.client.get("/healthz")
     assert response.status == 200 and (await response.json())["status"] == "ok"
+
+
+async def test_group_events_without_a_user_are_kept_and_marked_handled(bot: Bot) -> None:
+    event = bot.event("follow", user(14))
+    event["type"] = "join"
+    event["source"] = {"type": "group", "groupId": "C" + "1" * 32}
+    assert (await bot.post(event))[0] == 200
+    stored = await bot.app[keys.STORE].get_event(event["webhookEventId"])
+    assert stored is not None and stored.status is EventStatus.IGNORED
+    assert (await bot.app[keys.STORE].inbox_counts()).get("pending") is None

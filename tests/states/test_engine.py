@@ -105,3 +105,32 @@ async def test_the_default_flow_loads() -> None:
     flow = load_flow(REPO_ROOT / "states" / "default.yaml")
     t = await FlowEngine(flow).run(turn(flow.initial, ev("follow")))
     assert t.state == "greeting" and len(t.messages) == 3
+
+
+async def test_a_cancelled_turn_is_not_committed_as_a_fallback() -> None:
+    import asyncio
+
+    from yorisoi.states import registry
+
+    started = asyncio.Event()
+
+    async def slow(turn: Turn) -> None:
+        started.set()
+        await asyncio.Event().wait()  # an action waiting on I/O when the worker stops
+
+    registry.ACTIONS["slow_action_for_test"] = slow
+    try:
+        flow = FLOW.replace("actions: [record_terms_shown]", "actions: [slow_action_for_test]")
+        eng = FlowEngine(load_flow_text(flow, "states/tiny.yaml"))
+        t = turn("new", ev("follow"))
+        task = asyncio.create_task(eng.run(t))
+        await started.wait()
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        else:
+            raise AssertionError("the cancelled turn completed")
+    finally:
+        del registry.ACTIONS["slow_action_for_test"]

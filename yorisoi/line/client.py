@@ -2,8 +2,7 @@
 
 Every Messaging API call goes to ``LINE_API_ENDPOINT`` (the SDK's ``Configuration.host``),
 so the stand-in can take LINE's place. Calls never raise for LINE's answers: they return
-a ``CallResult`` saying what happened, and whether the request may have been processed
-even though we got no answer (``ambiguous``) — the outbox sender decides from that.
+a ``CallResult`` saying what happened; the outbox sender decides from that.
 
 Reply and push, the hot path, go through the SDK's ``AsyncApiClient.call_api`` with the
 JSON body we already have: building and re-serialising the SDK's pydantic request models
@@ -38,15 +37,15 @@ class CallResult:
     """What LINE answered, in the terms the sender acts on.
 
     kind is one of: ok, duplicate (409 on a retry key: delivered before),
-    invalid_reply_token, monthly_limit, rate_limited, server_error, unauthorized,
-    rejected (4xx we cannot fix by retrying), timeout, unreachable.
+    invalid_reply_token, monthly_limit, rate_limited, server_error (5xx or a dropped
+    connection: LINE may have acted), unauthorized, rejected (4xx we cannot fix by
+    retrying), timeout (LINE may have acted), unreachable (never connected).
     """
 
     kind: str
     status: int | None = None
     detail: str | None = None
     request_id: str | None = None
-    ambiguous: bool = False
 
     @property
     def delivered(self) -> bool:
@@ -121,13 +120,13 @@ class LineClient:
         except ApiException as exc:
             return _classify(exc)
         except TimeoutError:
-            return CallResult("timeout", detail="no answer within the timeout", ambiguous=True)
+            return CallResult("timeout", detail="no answer within the timeout")
         except aiohttp.ClientConnectorError as exc:
             # The connection was never made: LINE cannot have seen the request.
             return CallResult("unreachable", detail=str(exc))
         except aiohttp.ClientError as exc:
             # Disconnected mid-request: LINE may or may not have processed it.
-            return CallResult("server_error", detail=f"{type(exc).__name__}: {exc}", ambiguous=True)
+            return CallResult("server_error", detail=f"{type(exc).__name__}: {exc}")
         headers = response.headers or {}
         return CallResult("ok", status=response.status_code, request_id=headers.get("x-line-request-id"))
 

@@ -4,13 +4,17 @@ Policy, row by row (each user's rows strictly in order; different users in paral
 
 * Blocked users (unfollowed) are skipped and the row is marked ``skipped_blocked``.
 * While the reply token is fresh (``YORISOI_REPLY_TOKEN_TTL`` after receipt) we reply:
-  replies are free. Before calling we persist ``reply_attempted``: if we then crash or
-  time out, we cannot know whether LINE used the token.
+  replies are free. Before calling we persist ``reply_attempted``: after a crash, a
+  timeout or a 5xx we cannot know whether LINE used the token.
   - 200: sent.
-  - "Invalid reply token": if an earlier reply attempt had an unknown outcome, that
-    attempt most likely used the token, so the row counts as delivered
-    (``assumed_delivered`` in its history); otherwise the token expired: push.
-  - 5xx, timeout, rate limit: try the reply again shortly while the token is fresh, then push.
+  - "Invalid reply token": if an earlier attempt had no clear answer, that attempt used
+    the token, so the row counts as delivered (``assumed_delivered`` in its history);
+    otherwise the token expired unused: push.
+  - 5xx or timeout (unclear), or connection refused, 429, 401 (certainly not sent): try
+    the reply again shortly while the token is fresh. When it runs out, a certainly
+    unsent row is pushed; an unclear one is marked ``uncertain`` for staff, because a
+    push could deliver everything twice. A row reclaimed after a crash mid-reply with
+    its token expired is marked ``uncertain`` for the same reason.
 * Otherwise we push with the row's fixed ``X-Line-Retry-Key``:
   - 200, or 409 (this key was accepted before): sent.
   - 429 "monthly limit": ``waiting_quota``, retried hourly; visible in outbox counts.
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -39,6 +43,9 @@ RETRY_KEY_LIFETIME = timedelta(hours=24)
 QUOTA_RECHECK = timedelta(hours=1)
 MAX_BACKOFF = 300.0
 REPLY_RETRY = (1.0, 2.0, 4.0)
+REPLY_MARGIN = timedelta(seconds=1)
+# Outcomes after which LINE certainly did not act on the request.
+CERTAINLY_NOT_SENT = frozenset({"unreachable", "rate_limited", "unauthorized"})
 
 
 class OutboxSender:
@@ -64,6 +71,9 @@ class OutboxSender:
         self._concurrency = concurrency
         self._inflight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._stopping = False
+        self._not_claiming = asyncio.Event()
+        self._not_claiming.set()
 
     def wake(self) -> None:
         """Look at the outbox now (a turn was just committed)."""
@@ -71,7 +81,7 @@ class OutboxSender:
 
     async def run(self) -> None:
         """Keep claiming due rows and delivering them, up to ``concurrency`` at once."""
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 started = await self.start_due()
@@ -85,10 +95,14 @@ class OutboxSender:
     async def start_due(self) -> int:
         """Claim rows due now (as many as there are free slots) and start delivering them."""
         free = self._concurrency - len(self._inflight)
-        if free <= 0:
+        if free <= 0 or self._stopping:
             return 0
         now = self._clock.now()
-        rows = await self._store.claim_outbox_heads(now, self._owner, now + self._lease, free)
+        self._not_claiming.clear()
+        try:
+            rows = await self._store.claim_outbox_heads(now, self._owner, now + self._lease, free)
+        finally:
+            self._not_claiming.set()
         for row in rows:
             task = asyncio.create_task(self._guarded(row))
             self._inflight.add(task)
@@ -110,8 +124,15 @@ class OutboxSender:
         while self._inflight:
             await asyncio.gather(*list(self._inflight), return_exceptions=True)
 
-    async def stop(self, grace: float = 5.0) -> None:
-        """Let deliveries in flight finish (a cut one is retried after its lease), then cancel."""
+    async def stop(self, grace: float = 12.0) -> None:
+        """Claim nothing more; let deliveries in flight finish, then cancel what is left.
+
+        A claim that is under way completes and its rows are delivered, rather than left
+        claimed by a process that is going away (they would wait for the lease to run out).
+        """
+        self._stopping = True
+        self._wake.set()
+        await self._not_claiming.wait()
         if self._inflight:
             _, pending = await asyncio.wait(list(self._inflight), timeout=grace)
             for task in pending:
@@ -132,39 +153,65 @@ class OutboxSender:
             await self._record(row, "none", CallResult("blocked"))
             await self._store.finish_outbox(row.id, OutboxStatus.SKIPPED_BLOCKED, now)
             return
-        fresh = row.reply_token is not None and row.reply_until is not None and now < row.reply_until
-        if fresh:
-            assert row.reply_token is not None
-            await self._store.set_reply_attempted(row.id, True)
-            result = await self._client.reply(row.reply_token, row.messages)
-            await self._record(row, "reply", result)
-            if result.delivered:
-                await self._store.finish_outbox(row.id, OutboxStatus.SENT, self._clock.now(), via="reply")
-                return
-            if result.kind == "invalid_reply_token" and row.reply_attempted:
-                await self._record(row, "reply", CallResult("assumed_delivered", detail=(
-                    "an earlier reply attempt had no answer and the token is now used up")))
-                await self._store.finish_outbox(
-                    row.id, OutboxStatus.SENT, self._clock.now(), via="reply",
-                    error="assumed delivered by an earlier reply attempt",
-                )
-                return
-            if result.kind == "rejected":
-                await self._fail(row, result)
-                return
-            if result.kind == "invalid_reply_token":
-                # The token expired (or LINE shortened its life): push from now on.
-                await self._store.set_reply_attempted(row.id, False, drop_token=True)
+        if row.reply_token is None or row.reply_until is None:
+            await self._push(row)
+            return
+        if now >= row.reply_until:
+            if row.reply_attempted:
+                await self._uncertain(row)
+            else:
                 await self._push(row)
-                return
-            if not result.ambiguous:
+            return
+        await self._reply(row, row.reply_token, row.reply_until)
+
+    async def _reply(self, row: OutboxRow, token: str, until: datetime) -> None:
+        # Persisted before the call: after a crash we must know a reply may have gone out.
+        await self._store.set_reply_attempted(row.id, True)
+        result = await self._client.reply(token, row.messages)
+        await self._record(row, "reply", result)
+        now = self._clock.now()
+        if result.delivered:
+            await self._store.finish_outbox(row.id, OutboxStatus.SENT, now, via="reply")
+        elif result.kind == "invalid_reply_token" and row.reply_attempted:
+            await self._record(row, "reply", CallResult("assumed_delivered", detail=(
+                "an earlier reply attempt had no clear answer; it used the token")))
+            await self._store.finish_outbox(
+                row.id, OutboxStatus.SENT, now, via="reply",
+                error="assumed delivered by an earlier reply attempt",
+            )
+        elif result.kind == "invalid_reply_token":
+            # Expired before we ever used it (or LINE shortened its life): push instead.
+            await self._store.set_reply_attempted(row.id, False, drop_token=True)
+            await self._push(row)
+        elif result.kind == "rejected":
+            await self._fail(row, result)
+        else:
+            certain = result.kind in CERTAINLY_NOT_SENT
+            if certain:
                 await self._store.set_reply_attempted(row.id, False)
-            retry_at = self._clock.now() + timedelta(seconds=REPLY_RETRY[min(row.attempts, 2)])
-            retryable = result.kind in ("server_error", "timeout", "unreachable", "rate_limited")
-            if retryable and row.reply_until is not None and retry_at < row.reply_until:
-                await self._store.reschedule_outbox(row.id, OutboxStatus.PENDING, retry_at, _describe(result))
-                return
-        await self._push(row)
+            backoff = timedelta(seconds=REPLY_RETRY[min(row.attempts, len(REPLY_RETRY) - 1)])
+            retry_at = min(now + backoff, until - REPLY_MARGIN)
+            if retry_at > now:
+                await self._store.reschedule_outbox(
+                    row.id, OutboxStatus.PENDING, retry_at, _describe(result)
+                )
+            elif certain:
+                await self._push(row)
+            else:
+                await self._uncertain(row)
+
+    async def _uncertain(self, row: OutboxRow) -> None:
+        """Stop: a reply may have reached the user and the token can no longer tell us.
+
+        Pushing now could show the user everything twice, so the row is left for staff
+        (``yorisoi status`` lists it) instead of being guessed either way.
+        """
+        detail = "a reply attempt had no clear answer and the reply token has expired"
+        log.error("outbox.uncertain", row=row.id)
+        await self._record(row, "reply", CallResult("uncertain", detail=detail))
+        await self._store.finish_outbox(
+            row.id, OutboxStatus.UNCERTAIN, self._clock.now(), via="reply", error=detail
+        )
 
     async def _push(self, row: OutboxRow) -> None:
         result = await self._client.push(row.user_id, row.messages, row.retry_key)

@@ -17,6 +17,7 @@ from linebot.v3 import SignatureValidator
 
 from yorisoi import keys
 from yorisoi.line.events import MalformedEvent, to_inbound
+from yorisoi.store.port import EventStatus
 
 log = structlog.get_logger("yorisoi.webhook")
 
@@ -59,11 +60,15 @@ async def callback(request: web.Request) -> web.Response:
         records = [to_inbound(event, now) for event in events]
     except MalformedEvent as exc:
         return _error(400, str(exc))
-    added = await app[keys.STORE].add_events(records)
+    store = app[keys.STORE]
+    added = set(await store.add_events(records))
+    for record in records:
+        if record.user_id is None and record.event_id in added:
+            # Group and room events carry no user to answer: kept, marked as handled.
+            await store.finish_event(record.event_id, EventStatus.IGNORED, now)
     worker = app[keys.WORKER]
     if added and worker is not None:
-        fresh = set(added)
-        worker.notify({r.user_id for r in records if r.event_id in fresh and r.user_id})
+        worker.notify({r.user_id for r in records if r.event_id in added and r.user_id})
     log.debug("webhook.stored", received=len(records), new=len(added))
     return web.Response(text="OK")
 

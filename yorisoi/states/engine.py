@@ -12,6 +12,7 @@ happen, and ``yorisoi.conversation`` commits it in one step.
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -117,6 +118,11 @@ class FlowEngine:
             # object needs only the model's ``state`` attribute (FACTS.md, transitions).
             model = _Model(turn)
             fired = bool(await event.trigger(model))
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # transitions turns a cancellation inside a callback into "did not fire";
+                # committing the fallback state would be wrong: the turn was interrupted.
+                raise asyncio.CancelledError
             turn.state = model.state
         if not fired:
             turn.state = self.flow.fallback

@@ -117,7 +117,9 @@ def _guarded(method: Callable[P, Awaitable[T]]) -> Callable[P, Coroutine[Any, An
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(f"MongoDB: {exc}") from exc
         except PyMongoError as exc:
-            raise StoreError(f"MongoDB: {exc}") from exc
+            # Not the driver's text: a bulk write error quotes the documents (user ids, texts).
+            code = getattr(exc, "code", None)
+            raise StoreError(f"MongoDB {type(exc).__name__} (code {code})") from None
 
     return wrapper
 

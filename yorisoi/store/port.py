@@ -47,6 +47,7 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"
     SKIPPED_BLOCKED = "skipped_blocked"
     FAILED = "failed"
+    UNCERTAIN = "uncertain"  # a reply may or may not have arrived; staff decide
 
 
 UNFINISHED_OUTBOX = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.WAITING_QUOTA)
