@@ -5,7 +5,8 @@ posts signed webhooks (one text event each, ``--concurrency`` at a time) and ser
 Messaging API stand-in that receives the replies. Printed, and appended to RESULTS.md:
 
 * webhook acknowledgement latency (p50/p95/p99/max): what LINE's 2-second budget is about;
-* end-to-end throughput: events per second from the first post to the last reply received.
+* end-to-end throughput: events per second from the first post to the last reply received;
+* idle reply latency: one event at a time, from the webhook post to the reply at "LINE".
 
 Usage: .venv/bin/python bench/webhook_load.py [--events 2000] [--concurrency 50] [--users 500]
 """
@@ -66,6 +67,21 @@ async def run_system(name: str, command: list[str], env: dict[str, str], port: i
     try:
         await wait_healthy(url, proc)
         standin.reset()
+        # Idle latency: one follow at a time, from the webhook post to the reply at "LINE".
+        idle: list[float] = []
+        async with aiohttp.ClientSession() as session:
+            for n in range(20):
+                u = "U" + f"{10**6 + n:032x}"
+                event = make_event("text", u, timestamp_ms=1_600_000_000_000 + n,
+                                   reply_token=standin.issue_reply_token(u), text="hello")
+                body = webhook_body([event])
+                t0 = time.perf_counter()
+                async with session.post(url, data=body, headers={
+                        "X-Line-Signature": sign(body, SECRET), "Content-Type": "application/json"}) as r:
+                    assert r.status == 200
+                await standin.wait_for_messages(u, 1, timeout=10)
+                idle.append(time.perf_counter() - t0)
+        standin.reset()
         users = ["U" + f"{n:032x}" for n in range(args.users)]
         bodies = []
         for i in range(args.events):
@@ -104,6 +120,8 @@ async def run_system(name: str, command: list[str], env: dict[str, str], port: i
             return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
         return {
+            "idle_reply_p50_ms": statistics.median(idle) * 1000,
+            "idle_reply_max_ms": max(idle) * 1000,
             "ack_p50_ms": q(0.50), "ack_p95_ms": q(0.95), "ack_p99_ms": q(0.99),
             "ack_max_ms": latencies[-1] * 1000, "ack_mean_ms": statistics.mean(latencies) * 1000,
             "acked_per_s": args.events / (acked - start),
@@ -142,11 +160,12 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def report(results: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
-    header = ("| system | ack p50 ms | ack p95 ms | ack p99 ms | ack max ms | acked/s | "
-              "end-to-end replies/s |")
-    lines = [header, "|---|---|---|---|---|---|---|"]
+    header = ("| system | idle reply p50 / max ms | ack p50 ms | ack p95 ms | ack p99 ms | "
+              "ack max ms | acked/s | end-to-end replies/s |")
+    lines = [header, "|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
-        lines.append(f"| {name} | {r['ack_p50_ms']:.1f} | {r['ack_p95_ms']:.1f} | "
+        lines.append(f"| {name} | {r['idle_reply_p50_ms']:.1f} / {r['idle_reply_max_ms']:.1f} | "
+                     f"{r['ack_p50_ms']:.1f} | {r['ack_p95_ms']:.1f} | "
                      f"{r['ack_p99_ms']:.1f} | {r['ack_max_ms']:.1f} | {r['acked_per_s']:.0f} | "
                      f"{r['end_to_end_per_s']:.0f} |")
     table = "\n".join(lines)
