@@ -130,6 +130,17 @@ class Bot:
             await asyncio.sleep(0)
         raise AssertionError("the app did not settle")
 
+    async def crash(self) -> None:
+        """Stop the app the way a dying process does: deliveries in flight do not finish."""
+        sender = self.app[keys.SENDER]
+        stop = sender.stop
+
+        async def die(grace: float = 0.0) -> None:
+            await stop(grace=0.0)
+
+        sender.stop = die  # type: ignore[method-assign]
+        await self.client.close()
+
     async def wait_until(self, condition: Callable[[], Awaitable[bool]], limit: float = 5.0) -> None:
         """Wait for background work to reach a state the test cannot be told about."""
         async with asyncio.timeout(limit):

@@ -141,14 +141,7 @@ async def test_crash_mid_reply_after_the_token_expired_is_not_pushed(make_bot: B
         return bool(rows) and rows[0].reply_attempted
 
     await first.wait_until(replying)
-    sender = first.app[keys.SENDER]
-    stop = sender.stop
-
-    async def die(grace: float = 0.0) -> None:
-        await stop(grace=0.0)
-
-    sender.stop = die  # type: ignore[method-assign]
-    await first.client.close()
+    await first.crash()  # the process dies while its reply hangs
     first.standin.release_hung()
     first.clock.advance(91)  # lease (3 x timeout) and reply token both run out
     second = await make_bot()
@@ -208,14 +201,7 @@ async def test_restart_mid_send_delivers_once(make_bot: BotFactory) -> None:
                                     for d in await store.deliveries(pushes[0].id))
 
     await first.wait_until(sending)
-    sender = first.app[keys.SENDER]
-    stop = sender.stop
-
-    async def die(grace: float = 0.0) -> None:
-        await stop(grace=0.0)  # a dying process lets nothing in flight finish
-
-    sender.stop = die  # type: ignore[method-assign]
-    await first.client.close()  # the process dies while its push hangs
+    await first.crash()  # the process dies while its push hangs
     first.standin.release_hung()
     assert first.standin.sent_messages(u) == []
     first.clock.advance(91)  # the dead sender's lease (3 x its 30 s timeout) runs out
