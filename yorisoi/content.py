@@ -39,7 +39,12 @@ class ReloadReport:
 
 def check_content(content_dir: Path) -> list[FlowProblem]:
     """Validate every content file; return the problems (empty when all is well)."""
+    from yorisoi.operators.hours import check_hours
+
     _, problems = load_flows(content_dir / "states")
+    hours = content_dir / "operators" / "hours.yaml"
+    if hours.exists():
+        problems += check_hours(hours)
     return problems
 
 

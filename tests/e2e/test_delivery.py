@@ -134,13 +134,11 @@ async def test_crash_mid_reply_after_the_token_expired_is_not_pushed(make_bot: B
     u = user(14)
     first.standin.hang_next(REPLY, deliver=True)
     await first.send("follow", u)
-    store = first.app[keys.STORE]
 
-    async def replying() -> bool:
-        rows = await store.outbox_rows(u)
-        return bool(rows) and rows[0].reply_attempted
+    async def reply_hangs() -> bool:
+        return first.standin.hung_requests == 1
 
-    await first.wait_until(replying)
+    await first.wait_until(reply_hangs)
     await first.crash()  # the process dies while its reply hangs
     first.standin.release_hung()
     first.clock.advance(91)  # lease (3 x timeout) and reply token both run out
@@ -192,15 +190,11 @@ async def test_restart_mid_send_delivers_once(make_bot: BotFactory) -> None:
     u = user(10)
     first.standin.hang_next(PUSH)
     await first.send("follow", u, reply_token="f" * 32)
-    store = first.app[keys.STORE]
 
-    async def sending() -> bool:
-        rows = await store.outbox_rows(u)
-        pushes = [r for r in rows if r.status is OutboxStatus.SENDING]
-        return bool(pushes) and any(d.outcome == "invalid_reply_token"
-                                    for d in await store.deliveries(pushes[0].id))
+    async def push_hangs() -> bool:
+        return first.standin.hung_requests == 1
 
-    await first.wait_until(sending)
+    await first.wait_until(push_hangs)
     await first.crash()  # the process dies while its push hangs
     first.standin.release_hung()
     assert first.standin.sent_messages(u) == []

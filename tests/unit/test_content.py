@@ -81,3 +81,14 @@ def test_check_command_names_file_and_line(content: Path, capsys: pytest.Capture
 
 def test_the_shipped_content_is_valid() -> None:
     assert main(["check", "--content", str(REPO_ROOT)]) == 0
+
+
+def test_check_command_validates_service_hours(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    operators = content / "operators"
+    operators.mkdir()
+    (operators / "hours.yaml").write_text(
+        "timezone: Asia/Tokyo\nweekly:\n  mon: [\"10:00-25:00\"]\npublic_holidays: closed\n",
+        encoding="utf-8",
+    )
+    assert main(["check", "--content", str(content)]) == 1
+    assert "hours.yaml:3: " in capsys.readouterr().out

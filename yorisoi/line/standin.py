@@ -230,6 +230,11 @@ class StandIn:
         fault = _Fault(500, DEFAULT_FAILURE_BODY, deliver=deliver, hang=True)
         self._faults.setdefault(path, deque()).extend([fault] * times)
 
+    @property
+    def hung_requests(self) -> int:
+        """Return how many requests are being held by ``hang_next`` right now."""
+        return sum(1 for waiter in self._hung if not waiter.done())
+
     def release_hung(self) -> None:
         """Let every hung request answer 500."""
         for waiter in self._hung:

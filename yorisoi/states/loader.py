@@ -158,8 +158,25 @@ def _read_yaml(text: str, file: str) -> tuple[Any, FlowProblem | None]:
             where = f"{exc.context}: "
         line = mark.line + 1 if mark else 1
         return None, FlowProblem(file, line, f"invalid YAML: {where}{exc.problem}")
+    except ValueError as exc:
+        # PyYAML builds an unquoted 2026-02-30 as a date and fails outside its error marks.
+        return None, _impossible_date(text, file, exc)
     finally:
         loader.dispose()
+
+
+_DATE_LIKE = re.compile(r"(?<![\d-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d-])")
+
+
+def _impossible_date(text: str, file: str, exc: ValueError) -> FlowProblem:
+    """Return the problem for a value PyYAML could not build, found by line where we can."""
+    for number, line_text in enumerate(text.splitlines(), 1):
+        for match in _DATE_LIKE.finditer(line_text.split("#", 1)[0]):
+            try:
+                date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                return FlowProblem(file, number, f"{match[0]} is not a date: {exc}")
+    return FlowProblem(file, 1, f"invalid YAML value: {exc}")
 
 
 # --- collecting problems ------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""What concerns the people behind the bot: service hours, and later responders and their duty."""

@@ -1,0 +1,554 @@
+"""Service hours: the `operators/hours.yaml` content, its validation, and the time arithmetic.
+
+A day's opening ranges come from the first rule that applies to its local date: an exception
+for that date, else "closed" on a Japanese public holiday (when `public_holidays: closed`), else
+the weekly rule for its weekday. A range past midnight ("22:00-02:00") belongs to the day it
+starts on: Monday's night runs until 02:00 on Tuesday even when Tuesday is a holiday or an
+exception, and a holiday or exception on Monday removes it. Ranges that touch or overlap across
+days ("10:00-24:00" then "00:00-02:00") form one open period.
+
+Local times become instants by the clock on the wall: a time that occurs twice when clocks go
+back counts at its first occurrence, and a time skipped when clocks go forward counts from the
+moment the clocks jump past it. Internally every instant is UTC, because aware datetimes that
+share a ZoneInfo compare by wall time and would get a DST night wrong; results are returned in
+the service time zone.
+
+Searches look at most `SEARCH_DAYS` ahead, so a schedule that never opens (or never closes)
+raises `NoOpeningFound` (or `NoClosingFound`) instead of looping forever.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jpholiday
+
+from yorisoi.states.loader import (
+    _check_keys,
+    _describe,
+    _LineMap,
+    _list,
+    _mapping,
+    _Problems,
+    _read_yaml,
+    _text,
+)
+from yorisoi.states.model import FlowInvalid, FlowProblem
+
+__all__ = [
+    "SEARCH_DAYS",
+    "HoursInvalid",
+    "NoClosingFound",
+    "NoOpeningFound",
+    "OpeningRange",
+    "ServiceHours",
+    "check_hours",
+    "is_public_holiday",
+    "load_hours",
+    "load_hours_text",
+]
+
+SEARCH_DAYS = 366  # a year ahead, leap day included
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
+HOURS_KEYS = ("timezone", "weekly", "public_holidays", "exceptions", "morning_reply")
+HOURS_REQUIRED = ("timezone", "weekly", "public_holidays")
+EXCEPTION_KEYS = ("date", "hours")
+MORNING_AT_OPENING = "opening"
+DAY = 24 * 60  # minutes
+
+_RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SHORT_WEEKDAYS = "月火水木金土日"
+
+
+class HoursInvalid(FlowInvalid):
+    """Raised when a service hours file fails validation; carries every problem found."""
+
+
+class NoOpeningFound(LookupError):
+    """Raised when the service does not open within `SEARCH_DAYS` of the given moment."""
+
+
+class NoClosingFound(LookupError):
+    """Raised when the service does not close within `SEARCH_DAYS` of the given moment."""
+
+
+@lru_cache(maxsize=4096)
+def is_public_holiday(day: date) -> bool:
+    """Return whether `day` is a Japanese public holiday (substitute holidays included)."""
+    return bool(jpholiday.is_holiday(day))
+
+
+@dataclass(frozen=True)
+class OpeningRange:
+    """One opening range of a day, in minutes after that day's local midnight."""
+
+    start: int  # 0 to 1439
+    # start < end <= start + 1440; above 1440 the range runs past midnight into the next day.
+    end: int
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start < DAY and self.start < self.end <= self.start + DAY):
+            raise ValueError(f"not an opening range: {self.start}-{self.end} minutes")
+
+    def __str__(self) -> str:
+        return f"{_clock(self.start)}-{_clock(self.end if self.end <= DAY else self.end - DAY)}"
+
+    def covers(self, minute: int) -> bool:
+        """Return whether the local time `minute` (0 to 1439) falls inside this range."""
+        return self.start <= minute < self.end or self.start <= minute + DAY < self.end
+
+
+class _Period(NamedTuple):
+    """An open period in UTC; `open_ended` when it runs on past the search bound."""
+
+    start: datetime
+    end: datetime
+    open_ended: bool
+
+
+def _no_exceptions() -> Mapping[date, tuple[OpeningRange, ...]]:
+    """Return an empty, read-only set of exception dates."""
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class ServiceHours:
+    """When the service is open, in its own time zone; see the module docstring for the rules."""
+
+    timezone: ZoneInfo
+    weekly: tuple[tuple[OpeningRange, ...], ...]  # seven days, Monday first, ranges by start
+    public_holidays_open: bool
+    exceptions: Mapping[date, tuple[OpeningRange, ...]] = field(default_factory=_no_exceptions)
+    morning_reply: time | None = None  # None: at the next opening
+
+    def __post_init__(self) -> None:
+        if len(self.weekly) != len(WEEKDAYS):
+            raise ValueError(f"weekly needs seven days, Monday first, not {len(self.weekly)}")
+
+    def ranges_on(self, day: date) -> tuple[OpeningRange, ...]:
+        """Return the opening ranges that start on the local date `day`, ordered by start."""
+        if day in self.exceptions:
+            return self.exceptions[day]
+        if not self.public_holidays_open and is_public_holiday(day):
+            return ()
+        return self.weekly[day.weekday()]
+
+    def is_open(self, at: datetime) -> bool:
+        """Return whether the service is open at `at`: open at an opening, closed at a closing."""
+        return self._period_at(_utc(at)) is not None
+
+    def current_closing(self, at: datetime) -> datetime | None:
+        """Return when the open period around `at` ends, or None when closed at `at`."""
+        period = self._period_at(_utc(at))
+        if period is None:
+            return None
+        if period.open_ended:
+            raise NoClosingFound(f"the service stays open for {SEARCH_DAYS} days after {at}")
+        return period.end.astimezone(self.timezone)
+
+    def next_opening(self, after: datetime) -> datetime:
+        """Return the first moment strictly after `after` at which a closed service opens.
+
+        When closed at `after`, that is the next opening. When open at `after`, the current open
+        period is skipped: the answer is the start of the next period, after this one closes.
+        An opening exactly at `after` counts as open at `after`, so it is skipped too.
+        """
+        moment = _utc(after)
+        for period in self._periods(moment):
+            if period.start > moment:
+                return period.start.astimezone(self.timezone)
+            if period.open_ended:
+                break
+        raise NoOpeningFound(f"the service does not open within {SEARCH_DAYS} days after {after}")
+
+    def morning_reply_at(self, after: datetime) -> datetime:
+        """Return when the morning reply to a message received at `after` goes out.
+
+        With `morning_reply: opening`, that is `next_opening(after)`. With a local time such as
+        09:00, it is that time on the local date of the next opening, if the service is open by
+        then and still open at it; otherwise it is the next opening itself (say Saturday's 13:00
+        opening, or a day that closes before 09:00): never a later day than the opening.
+        """
+        opening = self.next_opening(after)
+        if self.morning_reply is None:
+            return opening
+        wanted = self._instant(
+            opening.date(), self.morning_reply.hour * 60 + self.morning_reply.minute
+        )
+        moment = max(_utc(opening), wanted)
+        try:
+            closing = self.current_closing(opening)
+        except NoClosingFound:
+            closing = None
+        if closing is None or moment < closing:
+            return moment.astimezone(self.timezone)
+        return opening
+
+    def describe_next_opening(self, after: datetime) -> str:
+        """Return the next opening in plain Japanese, e.g. 「あした（12月1日 月曜日）の 10時」."""
+        opening = self.next_opening(after)
+        today = _utc(after).astimezone(self.timezone).date()
+        day = opening.date()
+        hour = f"{opening.hour}時" if opening.minute == 0 else f"{opening.hour}時{opening.minute}分"
+        weekday = _SHORT_WEEKDAYS[day.weekday()]
+        if day == today:
+            return f"きょうの {hour}"
+        if day == today + timedelta(days=1):
+            return f"あした（{day.month}月{day.day}日 {weekday}曜日）の {hour}"
+        year = f"{day.year}年" if day.year != today.year else ""
+        return f"{year}{day.month}月{day.day}日（{weekday}）の {hour}"
+
+    # --- the arithmetic -------------------------------------------------------------------------
+
+    def _period_at(self, moment: datetime) -> _Period | None:
+        """Return the open period containing the UTC `moment`, or None."""
+        for period in self._periods(moment):
+            if period.start > moment:
+                return None
+            return period  # _periods skips the ones that ended by `moment`
+        return None
+
+    def _periods(self, moment: datetime) -> Iterator[_Period]:
+        """Yield the merged open periods not yet ended at the UTC `moment`, in order."""
+        # A range starts at most a day before it ends, so the day before covers every range
+        # still running at `moment`.
+        first = moment.astimezone(self.timezone).date() - timedelta(days=1)
+        last = first + timedelta(days=SEARCH_DAYS + 1)
+        current: tuple[datetime, datetime] | None = None
+        day = first
+        while day <= last:
+            # Instants are monotonic in local time (see _instant), and every range of a day
+            # starts before any range of the next day, so sorting by start holds across days.
+            for opening in self.ranges_on(day):
+                start, end = self._instant(day, opening.start), self._instant(day, opening.end)
+                if current is not None and start <= current[1]:
+                    current = (current[0], max(current[1], end))
+                    continue
+                if current is not None and current[1] > moment:
+                    yield _Period(current[0], current[1], open_ended=False)
+                current = (start, end)
+            day += timedelta(days=1)
+        if current is not None and current[1] > moment:
+            # A period reaching into the day after the last one looked at may go on beyond it.
+            horizon = self._instant(last + timedelta(days=1), 0)
+            yield _Period(current[0], current[1], open_ended=current[1] >= horizon)
+
+    def _instant(self, day: date, minute: int) -> datetime:
+        """Return, in UTC, the first instant the local clock reads `minute` past `day`'s midnight."""
+        naive = datetime.combine(day, time()) + timedelta(minutes=minute)
+        # fold=0 picks the first of a repeated time, as wanted.
+        candidate = naive.replace(tzinfo=self.timezone).astimezone(UTC)
+        if _wall(candidate, self.timezone) == naive:
+            return candidate
+        # A skipped time: fold=0 reads it with the offset from before the jump and fold=1 with
+        # the one after, so the two instants bracket the jump. Bisect for the jump itself, to
+        # the second (zones change on whole seconds): that keeps instants monotonic in local time.
+        other = naive.replace(tzinfo=self.timezone, fold=1).astimezone(UTC)
+        low, high = sorted((int(candidate.timestamp()), int(other.timestamp())))
+        while high - low > 1:
+            middle = (low + high) // 2
+            if _wall(datetime.fromtimestamp(middle, UTC), self.timezone) >= naive:
+                high = middle
+            else:
+                low = middle
+        return datetime.fromtimestamp(high, UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Return the aware `moment` in UTC; refuse naive datetimes, whose zone is a guess."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"an aware datetime is needed, not the naive {moment.isoformat()}")
+    return moment.astimezone(UTC)
+
+
+def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Return what the clock on the wall in `zone` reads at `moment`, as a naive datetime."""
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _clock(minute: int) -> str:
+    """Return `minute` after midnight as HH:MM."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+# --- reading and validating operators/hours.yaml ------------------------------------------------
+
+
+def _minute(text: str, hour: str, minute: str) -> int | str:
+    """Return HH:MM as minutes after midnight (24:00 allowed), or why it is not a time."""
+    if int(hour) > 24 or int(minute) > 59 or (int(hour) == 24 and int(minute) != 0):
+        return f"{hour}:{minute} in {text!r} is not a time of day (00:00 to 24:00)"
+    return int(hour) * 60 + int(minute)
+
+
+def _range(report: _Problems, item: Any, line: int, where: str) -> OpeningRange | None:
+    """Return one "HH:MM-HH:MM" opening range, reporting what is wrong with it."""
+    text = _text(report, item, line, f"an opening range of {where}")
+    if text is None:
+        return None
+    match = _RANGE.fullmatch(text.strip())
+    if match is None:
+        report.add(
+            line, f'opening range {text!r} of {where} is not HH:MM-HH:MM, e.g. "10:00-22:00"'
+        )
+        return None
+    start = _minute(text, match[1], match[2])
+    end = _minute(text, match[3], match[4])
+    for bad in (start, end):
+        if isinstance(bad, str):
+            report.add(line, f"{bad}, in {where}")
+    if isinstance(start, str) or isinstance(end, str):
+        return None
+    if start == DAY:
+        report.add(
+            line,
+            f"opening range {text!r} of {where} starts at 24:00; start at 00:00 on the next day",
+        )
+        return None
+    if end == start:
+        report.add(
+            line,
+            f'opening range {text!r} of {where} is empty; to stay open all day write "00:00-24:00"',
+        )
+        return None
+    # An end before the start runs past midnight into the next day.
+    return OpeningRange(start, end if end > start else end + DAY)
+
+
+def _ranges(report: _Problems, value: Any, line: int, where: str) -> tuple[OpeningRange, ...]:
+    """Return one day's opening ranges ordered by start, reporting bad and overlapping ones."""
+    items = _list(report, value, line, f"{where} (write [] for closed)")
+    if items is None:
+        return ()
+    parsed: list[tuple[OpeningRange, int]] = []
+    for item, item_line in zip(items, items.item_lines, strict=True):
+        opening = _range(report, item, item_line, where)
+        if opening is not None:
+            parsed.append((opening, item_line))
+    parsed.sort(key=lambda pair: pair[0].start)
+    for (before, _), (after, after_line) in pairwise(parsed):
+        if after.start < before.end:
+            report.add(
+                after_line, f"opening ranges {str(before)!r} and {str(after)!r} of {where} overlap"
+            )
+    return tuple(opening for opening, _ in parsed)
+
+
+def _timezone(report: _Problems, raw: _LineMap) -> ZoneInfo | None:
+    """Return the time zone of the file, reporting an unknown one."""
+    line = raw.key_lines["timezone"]
+    name = _text(report, raw["timezone"], line, "timezone")
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        report.add(line, f'unknown timezone {name!r}; use an IANA name such as "Asia/Tokyo"')
+        return None
+
+
+def _weekly(report: _Problems, raw: _LineMap) -> tuple[tuple[OpeningRange, ...], ...] | None:
+    """Return the seven days of the week, Monday first, reporting bad days and ranges."""
+    week: list[tuple[OpeningRange, ...]] = [() for _ in WEEKDAYS]
+    days = _mapping(report, raw["weekly"], raw.key_lines["weekly"], "weekly")
+    if days is None:
+        return None
+    for key, first, again in days.duplicates:
+        report.add(again, f"day {key!r} appears twice in weekly (lines {first} and {again})")
+    for key, line in days.key_lines.items():
+        if key not in WEEKDAYS:
+            report.add(line, f"unknown day {key!r} in weekly (days: {', '.join(WEEKDAYS)})")
+            continue
+        week[WEEKDAYS.index(key)] = _ranges(report, days[key], line, f"weekly {key}")
+    return tuple(week)
+
+
+def _exception_date(report: _Problems, raw: _LineMap, where: str) -> date | None:
+    """Return the date of one exception, reporting a bad one."""
+    value, line = raw["date"], raw.key_lines["date"]
+    if isinstance(value, datetime):
+        report.add(line, f"date of {where} has a time; write the date alone, e.g. 2026-12-31")
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    shown = repr(value) if isinstance(value, str) else _describe(value)
+    report.add(line, f"date of {where} is {shown}, not a date such as 2026-12-31")
+    return None
+
+
+def _exceptions(report: _Problems, raw: _LineMap) -> dict[date, tuple[OpeningRange, ...]]:
+    """Return the exception dates, reporting bad and repeated ones."""
+    items = _list(report, raw["exceptions"], raw.key_lines["exceptions"], "exceptions")
+    if items is None:
+        return {}
+    found: dict[date, tuple[OpeningRange, ...]] = {}
+    seen: dict[date, int] = {}
+    for number, (item, line) in enumerate(zip(items, items.item_lines, strict=True), 1):
+        where = f"exception {number}"
+        entry = _mapping(report, item, line, where)
+        if entry is None:
+            continue
+        _check_keys(report, entry, where, EXCEPTION_KEYS, EXCEPTION_KEYS)
+        day = _exception_date(report, entry, where) if "date" in entry else None
+        if day is not None:
+            where = f"exception {day.isoformat()}"
+        ranges = (
+            _ranges(report, entry["hours"], entry.key_lines["hours"], where)
+            if "hours" in entry
+            else ()
+        )
+        if day is None or "hours" not in entry:
+            continue
+        if day in seen:
+            report.add(
+                entry.key_lines["date"],
+                f"exception date {day.isoformat()} is listed twice (lines {seen[day]} and "
+                f"{entry.key_lines['date']}); keep one",
+            )
+            continue
+        seen[day] = entry.key_lines["date"]
+        found[day] = ranges
+    return found
+
+
+def _morning_reply(
+    report: _Problems, raw: _LineMap, every_range: list[OpeningRange]
+) -> tuple[bool, time | None]:
+    """Return whether morning_reply is valid and its local time (None: at the opening)."""
+    line = raw.key_lines["morning_reply"]
+    value = raw["morning_reply"]
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        # YAML 1.1 reads an unquoted 10:00 as the sexagesimal number 600.
+        report.add(line, f'morning_reply is a number; quote the time, e.g. "{_clock(value)}"')
+        return False, None
+    text = _text(report, value, line, "morning_reply")
+    if text is None:
+        return False, None
+    if text == MORNING_AT_OPENING:
+        return True, None
+    match = _TIME.fullmatch(text.strip())
+    minute = _minute(text, match[1], match[2]) if match else None
+    if not isinstance(minute, int) or minute == DAY:
+        report.add(
+            line, f'morning_reply {text!r} is neither "opening" nor a local time such as "09:00"'
+        )
+        return False, None
+    if every_range and not any(opening.covers(minute) for opening in every_range):
+        report.add(
+            line,
+            f"morning_reply {text!r} is outside every opening range; the morning reply goes out "
+            "while responders are there",
+        )
+        return False, None
+    return True, time(minute // 60, minute % 60)
+
+
+def _hours(report: _Problems, data: Any) -> ServiceHours | None:
+    """Return the ServiceHours described by `data`, or None after reporting why it is invalid."""
+    if data is None:
+        report.add(1, f"the file is empty; service hours need {', '.join(HOURS_REQUIRED)}")
+        return None
+    raw = _mapping(report, data, getattr(data, "line", 1), "a service hours file")
+    if raw is None:
+        return None
+    _check_keys(report, raw, "the service hours", HOURS_KEYS, HOURS_REQUIRED)
+    zone = _timezone(report, raw) if "timezone" in raw else None
+    holidays_open: bool | None = None
+    if "public_holidays" in raw:
+        line = raw.key_lines["public_holidays"]
+        value = raw["public_holidays"]
+        if value in ("open", "closed"):
+            holidays_open = value == "open"
+        else:
+            shown = repr(value) if isinstance(value, str) else _describe(value)
+            report.add(line, f'public_holidays is {shown}; write "open" or "closed"')
+    before = len(report.found)
+    weekly = _weekly(report, raw) if "weekly" in raw else None
+    exceptions = _exceptions(report, raw) if "exceptions" in raw else {}
+    every_range = [r for day in weekly or () for r in day]
+    every_range += [r for ranges in exceptions.values() for r in ranges]
+    # A bad range would make the week look emptier than written; its own problem says enough.
+    ranges_read = len(report.found) == before
+    if not ranges_read:
+        every_range = []
+    if weekly is not None and ranges_read and not every_range:
+        report.add(
+            raw.key_lines["weekly"],
+            "the service never opens: no day of the week and no exception has opening hours",
+        )
+    morning_ok, morning = (
+        _morning_reply(report, raw, every_range) if "morning_reply" in raw else (True, None)
+    )
+    if report.found or zone is None or weekly is None or holidays_open is None or not morning_ok:
+        return None
+    return ServiceHours(
+        timezone=zone,
+        weekly=weekly,
+        public_holidays_open=holidays_open,
+        exceptions=MappingProxyType(dict(sorted(exceptions.items()))),
+        morning_reply=morning,
+    )
+
+
+def _validate(text: str, file: str) -> tuple[ServiceHours | None, list[FlowProblem]]:
+    """Validate the YAML `text` of the hours file `file`; return the hours or the problems."""
+    data, syntax_problem = _read_yaml(text, file)
+    if syntax_problem is not None:
+        return None, [syntax_problem]
+    report = _Problems(file)
+    hours = _hours(report, data)
+    return hours, report.in_order()
+
+
+def _read(path: Path) -> str | FlowProblem:
+    """Return the UTF-8 text of `path`, or the problem reading it."""
+    try:
+        source = path.read_bytes()
+    except OSError as exc:
+        return FlowProblem(str(path), 0, f"cannot read the file: {exc.strerror or exc}")
+    try:
+        return source.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = source.count(b"\n", 0, exc.start) + 1
+        message = f"not UTF-8 text (byte 0x{source[exc.start]:02x}); save the file as UTF-8"
+        return FlowProblem(str(path), line, message)
+
+
+def load_hours_text(text: str, file: str) -> ServiceHours:
+    """Validate the YAML `text` of the hours file `file` and return its ServiceHours."""
+    hours, problems = _validate(text, file)
+    if hours is None:
+        raise HoursInvalid(problems)
+    return hours
+
+
+def load_hours(path: Path) -> ServiceHours:
+    """Read and validate the service hours file at `path`."""
+    text = _read(path)
+    if isinstance(text, FlowProblem):
+        raise HoursInvalid([text])
+    return load_hours_text(text, str(path))
+
+
+def check_hours(path: Path) -> list[FlowProblem]:
+    """Return every problem of the service hours file at `path`; empty when it is valid."""
+    text = _read(path)
+    if isinstance(text, FlowProblem):
+        return [text]
+    return _validate(text, str(path))[1]
