@@ -8,8 +8,12 @@ roll back). Several processes may share the file: ``BEGIN IMMEDIATE`` plus
 keeps every update (see tests/store/test_multiprocess.py).
 
 ``synchronous=FULL``: an event acknowledged to LINE survives a power cut, not only a
-crash. Concurrent ``add_events`` calls are committed together (group commit) so the
-fsync is paid once per batch, not once per webhook request.
+crash. Concurrent writes are committed together (group commit): each caller's work is a
+plain function run inside its own SAVEPOINT, and a whole batch goes to the connection's
+thread as one call through aiosqlite's ``Connection._execute`` — the primitive all of its
+public methods use (pinned below 0.23 in pyproject.toml; the contract tests would catch
+a change). Per-statement calls cost a thread hop each (~60 µs) and an fsync per
+transaction; they capped the bot at about 220 events/s (bench/RESULTS.md).
 """
 
 from __future__ import annotations
