@@ -1,4 +1,4 @@
-"""The ``yorisoi`` command: serve, check, status, standin, simulate.
+"""The ``yorisoi`` command: serve, check, status, risk, standin, simulate.
 
 Each sub-command is a small function; settings come from the environment
 (``yorisoi.config``), and a bad setting stops the command with one line naming it.
@@ -104,6 +104,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     return asyncio.run(status(_settings(args)))
 
 
+def cmd_risk(args: argparse.Namespace) -> int:
+    """Screen one message per line of stdin; print one JSON object per line."""
+    from yorisoi.safety.cli import risk_main
+    from yorisoi.safety.lexicon import DEFAULT_LEXICON
+
+    lexicon = Path(args.content) / "states" / "safety" / "lexicon.yaml" if args.content else DEFAULT_LEXICON
+    return risk_main(sys.stdin, sys.stdout, lexicon=lexicon)
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Sign a LINE-shaped event with LINE_CHANNEL_SECRET and post it to a running yorisoi."""
     from yorisoi.simulate import simulate
@@ -128,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="inbox/outbox counts, content versions, push quota")
     status.set_defaults(func=cmd_status)
+
+    risk = sub.add_parser("risk", help="risk level of each stdin line, as JSON lines")
+    risk.add_argument("--content", help="content folder holding states/safety/lexicon.yaml")
+    risk.set_defaults(func=cmd_risk)
 
     standin = sub.add_parser("standin", help="run the local LINE Messaging API stand-in alone")
     standin.add_argument("--host", default="127.0.0.1")

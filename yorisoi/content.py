@@ -40,11 +40,15 @@ class ReloadReport:
 def check_content(content_dir: Path) -> list[FlowProblem]:
     """Validate every content file; return the problems (empty when all is well)."""
     from yorisoi.operators.hours import check_hours
+    from yorisoi.safety.lexicon import check_lexicon
 
     _, problems = load_flows(content_dir / "states")
     hours = content_dir / "operators" / "hours.yaml"
     if hours.exists():
         problems += check_hours(hours)
+    lexicon = content_dir / "states" / "safety" / "lexicon.yaml"
+    if lexicon.exists():
+        problems += check_lexicon(lexicon)
     return problems
 
 

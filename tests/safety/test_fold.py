@@ -1,0 +1,85 @@
+"""Tests for folding chat text: the spellings people type become the one the lexicon is written in."""
+
+from __future__ import annotations
+
+import pytest
+
+from yorisoi.safety.fold import analyse, fold, kana_fold, lemma_forms, prefold
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "死にたい",
+        "しにたい",
+        "シニタイ",
+        "ｼﾆﾀｲ",
+        "しにたーい",
+        "しにた〜い",
+        "しにたぃ",
+        "しにたいいいい",
+        "タヒにたい",
+        "氏にたい",
+        "4にたい",
+        "４にたい",
+        "し に た い",
+        "死　に　た　い",
+    ],
+)
+def test_spellings_of_shinitai_fold_to_the_same_words(typed: str) -> None:
+    assert fold(typed) in ("死にたい", "しにたい")
+    lemmas = [sorted(word.forms) for word in analyse(prefold(typed))]
+    assert any("死ぬ" in forms for forms in lemmas)
+
+
+def test_width_and_case_are_folded() -> None:
+    assert fold("ＯＤした") == "odした"
+    assert fold("ﾊﾞｲﾄ") == "ばいと"
+
+
+def test_emoji_become_words() -> None:
+    assert prefold("💊全部飲んだ") == "薬全部飲んだ"
+    assert prefold("🔪で切った") == "刃物で切った"
+    assert prefold("血が🩸") == "血が血"
+    # Variation selectors and joiners are dropped, not left between words.
+    assert prefold("☠️") == "死"
+
+
+def test_spaces_between_phrases_become_separators() -> None:
+    assert prefold("いま 殴られてる") == "いま、殴られてる"
+    assert prefold("  つらい  ") == "つらい"
+
+
+def test_katakana_loanwords_stay_for_the_tokenizer() -> None:
+    assert prefold("オーバードーズした") == "オーバードーズした"
+    assert prefold("リスカした") == "リスカした"
+    assert fold("リスカ") == "りすか"
+
+
+@pytest.mark.parametrize(
+    "ordinary",
+    ["田中氏にメールした", "4時に起きた", "コロナにかかった", "シネマに行く", "赤ちゃん"],
+)
+def test_ordinary_words_that_look_like_variants_are_kept(ordinary: str) -> None:
+    assert "死" not in prefold(ordinary)
+    assert prefold(ordinary) == ordinary
+
+
+def test_kana_fold_keeps_the_length() -> None:
+    text = "リスカしちゃったァ"
+    assert kana_fold(text) == "りすかしちやったあ"
+    assert len(kana_fold(text)) == len(text)
+
+
+def test_analyse_gives_spans_of_the_prefolded_text() -> None:
+    text = prefold("薬を全部飲んだ")
+    words = analyse(text)
+    assert [text[word.begin : word.end] for word in words] == ["薬", "を", "全部", "飲ん", "だ"]
+    assert "飲む" in words[3].forms
+
+
+def test_lemma_forms_of_one_word_and_of_several() -> None:
+    forms = lemma_forms("飛び降りる")
+    assert forms is not None
+    assert {"飛び降りる", "飛び下りる"} <= forms
+    assert lemma_forms("この子") is None

@@ -1,0 +1,225 @@
+"""The risk screener: one message in, a level (`none`, `concern`, `high`) and its reasons out.
+
+A message is folded (`yorisoi.safety.fold`), split into SudachiPy words, and every lexicon entry
+is matched three ways: folded literal phrases, lemma sequences (each word in order, at most
+`gap` words apart, never across a phrase separator) and regexes on the folded text. Each match
+is then judged in its clause, the text between separators:
+
+- an exception (idiom) of the entry in the same clause caps the match's level, so
+  死ぬほど笑った or お腹すいて死にそう do not count as risk to life;
+- a negation phrase starting right after a `high` match (死にたいわけじゃない) lowers it to
+  `concern`, never further: someone who writes about dying is worth a gentle check-in.
+
+Rules miss fresh phrasings (FACTS: 0.94 recall on their own set, 0.44 on new ones), so a message
+no rule caught is also compared with the lexicon's `examples` of risky messages: if enough of its
+character bigrams are shared with one of them, it is `concern` (`similar_to_example`), never
+`high` - resemblance is a reason for a person to look, not for a crisis reply.
+
+The screener never returns `none` because it failed: any error becomes `concern` with the reason
+`screener_error`. `combine` folds the levels of a conversation into one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+
+from yorisoi.safety.fold import Word, analyse, is_separator, kana_fold, prefold
+from yorisoi.safety.lexicon import (
+    DEFAULT_LEXICON,
+    Entry,
+    LemmaPattern,
+    Level,
+    Lexicon,
+    load_lexicon,
+)
+
+__all__ = [
+    "REPEAT_WINDOW",
+    "SCREENER_ERROR",
+    "SIMILAR",
+    "SIMILARITY",
+    "Screener",
+    "Screening",
+    "combine",
+    "load_screener",
+]
+
+SCREENER_ERROR = "screener_error"
+SIMILAR = "similar_to_example"
+# Dice coefficient of character bigrams above which a message counts as like a risk example;
+# set on the tune split of bench/risk_messages.tsv (ordinary messages stay below it).
+SIMILARITY = 0.5
+MIN_BIGRAMS = 3  # shorter messages share bigrams with anything
+REPEAT_WINDOW = timedelta(days=1)
+# A negation counts when it starts within this many characters after the match (死にた|くない,
+# 死にたい|とまでは思わない, 自殺|とかは考えてない) but not further (死にたい|のに死ねない).
+NEGATION_REACH = 3
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """The level of one message and the lexicon rules (or `screener_error`) behind it."""
+
+    level: Level
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """A message as the matchers see it: prefolded, kana-folded (same length) and its words."""
+
+    prefolded: str
+    folded: str
+    words: list[Word]
+
+
+def _sequence_spans(pattern: LemmaPattern, words: list[Word], gap: int) -> list[tuple[int, int]]:
+    """Return the character spans where the words of `pattern` appear in order."""
+    spans: list[tuple[int, int]] = []
+    first = pattern.words[0]
+    for start, word in enumerate(words):
+        if first.isdisjoint(word.forms):
+            continue
+        position = start
+        for wanted in pattern.words[1:]:
+            found = None
+            for ahead in range(position + 1, min(position + 2 + gap, len(words))):
+                if words[ahead].separator:
+                    break
+                if not wanted.isdisjoint(words[ahead].forms):
+                    found = ahead
+                    break
+            if found is None:
+                break
+            position = found
+        else:
+            spans.append((word.begin, words[position].end))
+    return spans
+
+
+def _spans(entry: Entry, text: _Text) -> list[tuple[int, int]]:
+    """Return every character span of `text` that `entry` matches."""
+    spans: list[tuple[int, int]] = []
+    for phrase in entry.phrases:
+        at = text.folded.find(phrase)
+        while at != -1:
+            spans.append((at, at + len(phrase)))
+            at = text.folded.find(phrase, at + 1)
+    for pattern in entry.lemmas:
+        spans.extend(_sequence_spans(pattern, text.words, entry.gap))
+    for regex in entry.regexes:
+        spans.extend(match.span() for match in regex.finditer(text.folded))
+    return spans
+
+
+def _clause(folded: str, begin: int, end: int) -> tuple[int, int]:
+    """Return the bounds of the clause around the span `begin`..`end`."""
+    left = begin
+    while left > 0 and not is_separator(folded[left - 1]):
+        left -= 1
+    right = end
+    while right < len(folded) and not is_separator(folded[right]):
+        right += 1
+    return left, right
+
+
+def _bigrams(folded: str) -> frozenset[str]:
+    """Return the character bigrams of `folded` text, not spanning a separator."""
+    return frozenset(
+        folded[at : at + 2]
+        for at in range(len(folded) - 1)
+        if not is_separator(folded[at]) and not is_separator(folded[at + 1])
+    )
+
+
+def _dice(one: frozenset[str], other: frozenset[str]) -> float:
+    """Return the Dice coefficient of two bigram sets."""
+    return 2 * len(one & other) / (len(one) + len(other)) if one and other else 0.0
+
+
+class Screener:
+    """Screens messages against one validated lexicon."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._examples = [_bigrams(example) for example in lexicon.examples]
+
+    def _similar(self, folded: str) -> bool:
+        """Return whether `folded` text resembles one of the lexicon's risk examples."""
+        grams = _bigrams(folded)
+        if len(grams) < MIN_BIGRAMS:
+            return False
+        return any(_dice(grams, example) >= SIMILARITY for example in self._examples)
+
+    def _negated(self, folded: str, end: int, clause_end: int) -> bool:
+        """Return whether a negation phrase starts just after a match ending at `end`."""
+        after = folded[end:clause_end]
+        return any(0 <= after.find(phrase) <= NEGATION_REACH for phrase in self.lexicon.negations)
+
+    def _judge(self, entry: Entry, text: _Text) -> tuple[Level, str] | None:
+        """Return the highest level `entry` gives `text`, with its reason, or None."""
+        best: tuple[Level, str] | None = None
+        for begin, end in _spans(entry, text):
+            left, right = _clause(text.folded, begin, end)
+            clause = text.folded[left:right]
+            level, reason = entry.level, entry.id
+            for exception in entry.exceptions:
+                if exception.phrase in clause and exception.level.rank < level.rank:
+                    level, reason = exception.level, f"{entry.id}:exception"
+            if level is Level.HIGH and self._negated(text.folded, end, right):
+                level, reason = Level.CONCERN, f"{entry.id}:negated"
+            if level is not Level.NONE and (best is None or level.rank > best[0].rank):
+                best = (level, reason)
+        return best
+
+    def _screen(self, message: str) -> Screening:
+        """Screen `message`, letting errors through."""
+        prefolded = prefold(message)
+        text = _Text(prefolded, kana_fold(prefolded), analyse(prefolded))
+        found = [judged for entry in self.lexicon.entries if (judged := self._judge(entry, text))]
+        if not found:
+            if self._similar(text.folded):
+                return Screening(Level.CONCERN, (SIMILAR,))
+            return Screening(Level.NONE, ())
+        level = max((level for level, _ in found), key=lambda level: level.rank)
+        # The reasons that set the level first, then the weaker ones, each once.
+        ordered = sorted(found, key=lambda judged: -judged[0].rank)
+        return Screening(level, tuple(dict.fromkeys(reason for _, reason in ordered)))
+
+    def screen(self, message: str) -> Screening:
+        """Return the level of `message`; `concern` with `screener_error` if screening fails."""
+        try:
+            return self._screen(message)
+        except Exception:
+            # Broad on purpose: a bug or a dictionary failure must not turn a cry for help into
+            # `none`. The text is not logged (it may be the most private thing they ever wrote).
+            log.exception("risk screener failed; counting the message as concern")
+            return Screening(Level.CONCERN, (SCREENER_ERROR,))
+
+
+def load_screener(path: Path = DEFAULT_LEXICON) -> Screener:
+    """Load and validate the lexicon at `path` and return a screener over it."""
+    return Screener(load_lexicon(path))
+
+
+def combine(previous: Iterable[tuple[Level, datetime]], new_level: Level, now: datetime) -> Level:
+    """Return a conversation's level after a message screened `new_level` at `now`.
+
+    The conversation keeps the highest level it has had, and two `concern` (or higher)
+    messages within `REPEAT_WINDOW` of each other make it `high`.
+    """
+    history = sorted([*previous, (new_level, now)], key=lambda item: item[1])
+    level = max((level for level, _ in history), key=lambda level: level.rank)
+    if level is Level.HIGH:
+        return level
+    raised = [at for level, at in history if level.rank >= Level.CONCERN.rank]
+    if any(later - earlier <= REPEAT_WINDOW for earlier, later in pairwise(raised)):
+        return Level.HIGH
+    return level
