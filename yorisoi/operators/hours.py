@@ -33,14 +33,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jpholiday
 
 from yorisoi.states.loader import (
-    _check_keys,
-    _describe,
-    _LineMap,
-    _list,
-    _mapping,
-    _Problems,
-    _read_yaml,
-    _text,
+    LineMap,
+    Problems,
+    as_list,
+    as_mapping,
+    as_text,
+    check_keys,
+    describe_value,
+    read_yaml,
 )
 from yorisoi.states.model import FlowInvalid, FlowProblem
 
@@ -292,9 +292,9 @@ def _minute(text: str, hour: str, minute: str) -> int | str:
     return int(hour) * 60 + int(minute)
 
 
-def _range(report: _Problems, item: Any, line: int, where: str) -> OpeningRange | None:
+def _range(report: Problems, item: Any, line: int, where: str) -> OpeningRange | None:
     """Return one "HH:MM-HH:MM" opening range, reporting what is wrong with it."""
-    text = _text(report, item, line, f"an opening range of {where}")
+    text = as_text(report, item, line, f"an opening range of {where}")
     if text is None:
         return None
     match = _RANGE.fullmatch(text.strip())
@@ -326,9 +326,9 @@ def _range(report: _Problems, item: Any, line: int, where: str) -> OpeningRange 
     return OpeningRange(start, end if end > start else end + DAY)
 
 
-def _ranges(report: _Problems, value: Any, line: int, where: str) -> tuple[OpeningRange, ...]:
+def _ranges(report: Problems, value: Any, line: int, where: str) -> tuple[OpeningRange, ...]:
     """Return one day's opening ranges ordered by start, reporting bad and overlapping ones."""
-    items = _list(report, value, line, f"{where} (write [] for closed)")
+    items = as_list(report, value, line, f"{where} (write [] for closed)")
     if items is None:
         return ()
     parsed: list[tuple[OpeningRange, int]] = []
@@ -345,10 +345,10 @@ def _ranges(report: _Problems, value: Any, line: int, where: str) -> tuple[Openi
     return tuple(opening for opening, _ in parsed)
 
 
-def _timezone(report: _Problems, raw: _LineMap) -> ZoneInfo | None:
+def _timezone(report: Problems, raw: LineMap) -> ZoneInfo | None:
     """Return the time zone of the file, reporting an unknown one."""
     line = raw.key_lines["timezone"]
-    name = _text(report, raw["timezone"], line, "timezone")
+    name = as_text(report, raw["timezone"], line, "timezone")
     if name is None:
         return None
     try:
@@ -358,10 +358,10 @@ def _timezone(report: _Problems, raw: _LineMap) -> ZoneInfo | None:
         return None
 
 
-def _weekly(report: _Problems, raw: _LineMap) -> tuple[tuple[OpeningRange, ...], ...] | None:
+def _weekly(report: Problems, raw: LineMap) -> tuple[tuple[OpeningRange, ...], ...] | None:
     """Return the seven days of the week, Monday first, reporting bad days and ranges."""
     week: list[tuple[OpeningRange, ...]] = [() for _ in WEEKDAYS]
-    days = _mapping(report, raw["weekly"], raw.key_lines["weekly"], "weekly")
+    days = as_mapping(report, raw["weekly"], raw.key_lines["weekly"], "weekly")
     if days is None:
         return None
     for key, first, again in days.duplicates:
@@ -374,7 +374,7 @@ def _weekly(report: _Problems, raw: _LineMap) -> tuple[tuple[OpeningRange, ...],
     return tuple(week)
 
 
-def _exception_date(report: _Problems, raw: _LineMap, where: str) -> date | None:
+def _exception_date(report: Problems, raw: LineMap, where: str) -> date | None:
     """Return the date of one exception, reporting a bad one."""
     value, line = raw["date"], raw.key_lines["date"]
     if isinstance(value, datetime):
@@ -387,24 +387,24 @@ def _exception_date(report: _Problems, raw: _LineMap, where: str) -> date | None
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    shown = repr(value) if isinstance(value, str) else _describe(value)
+    shown = repr(value) if isinstance(value, str) else describe_value(value)
     report.add(line, f"date of {where} is {shown}, not a date such as 2026-12-31")
     return None
 
 
-def _exceptions(report: _Problems, raw: _LineMap) -> dict[date, tuple[OpeningRange, ...]]:
+def _exceptions(report: Problems, raw: LineMap) -> dict[date, tuple[OpeningRange, ...]]:
     """Return the exception dates, reporting bad and repeated ones."""
-    items = _list(report, raw["exceptions"], raw.key_lines["exceptions"], "exceptions")
+    items = as_list(report, raw["exceptions"], raw.key_lines["exceptions"], "exceptions")
     if items is None:
         return {}
     found: dict[date, tuple[OpeningRange, ...]] = {}
     seen: dict[date, int] = {}
     for number, (item, line) in enumerate(zip(items, items.item_lines, strict=True), 1):
         where = f"exception {number}"
-        entry = _mapping(report, item, line, where)
+        entry = as_mapping(report, item, line, where)
         if entry is None:
             continue
-        _check_keys(report, entry, where, EXCEPTION_KEYS, EXCEPTION_KEYS)
+        check_keys(report, entry, where, EXCEPTION_KEYS, EXCEPTION_KEYS)
         day = _exception_date(report, entry, where) if "date" in entry else None
         if day is not None:
             where = f"exception {day.isoformat()}"
@@ -428,7 +428,7 @@ def _exceptions(report: _Problems, raw: _LineMap) -> dict[date, tuple[OpeningRan
 
 
 def _morning_reply(
-    report: _Problems, raw: _LineMap, every_range: list[OpeningRange]
+    report: Problems, raw: LineMap, every_range: list[OpeningRange]
 ) -> tuple[bool, time | None]:
     """Return whether morning_reply is valid and its local time (None: at the opening)."""
     line = raw.key_lines["morning_reply"]
@@ -437,7 +437,7 @@ def _morning_reply(
         # YAML 1.1 reads an unquoted 10:00 as the sexagesimal number 600.
         report.add(line, f'morning_reply is a number; quote the time, e.g. "{_clock(value)}"')
         return False, None
-    text = _text(report, value, line, "morning_reply")
+    text = as_text(report, value, line, "morning_reply")
     if text is None:
         return False, None
     if text == MORNING_AT_OPENING:
@@ -459,15 +459,15 @@ def _morning_reply(
     return True, time(minute // 60, minute % 60)
 
 
-def _hours(report: _Problems, data: Any) -> ServiceHours | None:
+def _hours(report: Problems, data: Any) -> ServiceHours | None:
     """Return the ServiceHours described by `data`, or None after reporting why it is invalid."""
     if data is None:
         report.add(1, f"the file is empty; service hours need {', '.join(HOURS_REQUIRED)}")
         return None
-    raw = _mapping(report, data, getattr(data, "line", 1), "a service hours file")
+    raw = as_mapping(report, data, getattr(data, "line", 1), "a service hours file")
     if raw is None:
         return None
-    _check_keys(report, raw, "the service hours", HOURS_KEYS, HOURS_REQUIRED)
+    check_keys(report, raw, "the service hours", HOURS_KEYS, HOURS_REQUIRED)
     zone = _timezone(report, raw) if "timezone" in raw else None
     holidays_open: bool | None = None
     if "public_holidays" in raw:
@@ -476,7 +476,7 @@ def _hours(report: _Problems, data: Any) -> ServiceHours | None:
         if value in ("open", "closed"):
             holidays_open = value == "open"
         else:
-            shown = repr(value) if isinstance(value, str) else _describe(value)
+            shown = repr(value) if isinstance(value, str) else describe_value(value)
             report.add(line, f'public_holidays is {shown}; write "open" or "closed"')
     before = len(report.found)
     weekly = _weekly(report, raw) if "weekly" in raw else None
@@ -508,10 +508,10 @@ def _hours(report: _Problems, data: Any) -> ServiceHours | None:
 
 def _validate(text: str, file: str) -> tuple[ServiceHours | None, list[FlowProblem]]:
     """Validate the YAML `text` of the hours file `file`; return the hours or the problems."""
-    data, syntax_problem = _read_yaml(text, file)
+    data, syntax_problem = read_yaml(text, file)
     if syntax_problem is not None:
         return None, [syntax_problem]
-    report = _Problems(file)
+    report = Problems(file)
     hours = _hours(report, data)
     return hours, report.in_order()
 

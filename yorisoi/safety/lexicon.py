@@ -17,13 +17,13 @@ from typing import Any
 
 from yorisoi.safety.fold import fold, kana_fold, lemma_forms
 from yorisoi.states.loader import (
-    _check_keys,
-    _LineMap,
-    _list,
-    _mapping,
-    _Problems,
-    _read_yaml,
-    _text,
+    LineMap,
+    Problems,
+    as_list,
+    as_mapping,
+    as_text,
+    check_keys,
+    read_yaml,
 )
 from yorisoi.states.model import FlowInvalid, FlowProblem
 
@@ -128,14 +128,14 @@ class Lexicon:
     examples: tuple[str, ...] = ()
 
 
-def _strings(report: _Problems, raw: _LineMap, key: str, what: str) -> list[tuple[str, int]]:
+def _strings(report: Problems, raw: LineMap, key: str, what: str) -> list[tuple[str, int]]:
     """Return the non-empty texts listed under `key` with their lines, reporting bad items."""
-    items = _list(report, raw[key], raw.key_lines[key], f"{key} of {what}")
+    items = as_list(report, raw[key], raw.key_lines[key], f"{key} of {what}")
     if items is None:
         return []
     found: list[tuple[str, int]] = []
     for item, line in zip(items, items.item_lines, strict=True):
-        text = _text(report, item, line, f"an item of {key} in {what}")
+        text = as_text(report, item, line, f"an item of {key} in {what}")
         if text is None:
             continue
         if not fold(text).strip("、"):
@@ -158,7 +158,7 @@ def _phrase_variants(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((fold(text), plain)))
 
 
-def _lemma_pattern(report: _Problems, text: str, line: int, what: str) -> LemmaPattern | None:
+def _lemma_pattern(report: Problems, text: str, line: int, what: str) -> LemmaPattern | None:
     """Fold each word of `text` into its lemma alternatives, reporting multi-word ones."""
     words: list[frozenset[str]] = []
     for word in text.split():
@@ -180,7 +180,7 @@ def _lemma_pattern(report: _Problems, text: str, line: int, what: str) -> LemmaP
     return LemmaPattern(text, tuple(words))
 
 
-def _level(report: _Problems, raw: _LineMap, what: str, allowed: tuple[Level, ...]) -> Level:
+def _level(report: Problems, raw: LineMap, what: str, allowed: tuple[Level, ...]) -> Level:
     """Return the level under `level`, reporting values outside `allowed`."""
     value = raw["level"]
     line = raw.key_lines["level"]
@@ -191,26 +191,26 @@ def _level(report: _Problems, raw: _LineMap, what: str, allowed: tuple[Level, ..
     return allowed[-1]
 
 
-def _exceptions(report: _Problems, raw: _LineMap, what: str) -> tuple[Idiom, ...]:
+def _exceptions(report: Problems, raw: LineMap, what: str) -> tuple[Idiom, ...]:
     """Return the idioms of an entry: plain phrases (level none) or {phrase, level} mappings."""
-    items = _list(report, raw["exceptions"], raw.key_lines["exceptions"], f"exceptions of {what}")
+    items = as_list(report, raw["exceptions"], raw.key_lines["exceptions"], f"exceptions of {what}")
     if items is None:
         return ()
     found: list[Idiom] = []
     for item, line in zip(items, items.item_lines, strict=True):
         where = f"an exception of {what}"
-        if isinstance(item, _LineMap):
-            _check_keys(report, item, where, EXCEPTION_KEYS, ("phrase",))
+        if isinstance(item, LineMap):
+            check_keys(report, item, where, EXCEPTION_KEYS, ("phrase",))
             if "phrase" not in item:
                 continue
-            phrase = _text(report, item["phrase"], item.key_lines["phrase"], f"phrase of {where}")
+            phrase = as_text(report, item["phrase"], item.key_lines["phrase"], f"phrase of {where}")
             level = (
                 _level(report, item, where, (Level.NONE, Level.CONCERN))
                 if "level" in item
                 else Level.NONE
             )
         else:
-            phrase = _text(report, item, line, where)
+            phrase = as_text(report, item, line, where)
             level = Level.NONE
         if phrase is None:
             continue
@@ -221,23 +221,23 @@ def _exceptions(report: _Problems, raw: _LineMap, what: str) -> tuple[Idiom, ...
     return tuple(found)
 
 
-def _entry(report: _Problems, item: Any, line: int) -> Entry | None:
+def _entry(report: Problems, item: Any, line: int) -> Entry | None:
     """Validate one entry of `entries` and build it."""
-    raw = _mapping(report, item, line, "an entry")
+    raw = as_mapping(report, item, line, "an entry")
     if raw is None:
         return None
     ident = raw.get("id")
     what = f"entry {ident!r}" if isinstance(ident, str) else f"the entry at line {raw.line}"
-    _check_keys(report, raw, what, ENTRY_KEYS, ENTRY_REQUIRED)
+    check_keys(report, raw, what, ENTRY_KEYS, ENTRY_REQUIRED)
     if not any(key in raw for key in ("phrases", "lemmas", "regex")):
         report.add(raw.line, f"{what} needs at least one of phrases, lemmas, regex")
     if "id" in raw:
-        ident = _text(report, raw["id"], raw.key_lines["id"], f"id of {what}")
+        ident = as_text(report, raw["id"], raw.key_lines["id"], f"id of {what}")
         if ident is not None and not NAME.fullmatch(ident):
             report.add(raw.key_lines["id"], f"id {ident!r} must be lower_snake_case")
     category = None
     if "category" in raw:
-        category = _text(report, raw["category"], raw.key_lines["category"], f"category of {what}")
+        category = as_text(report, raw["category"], raw.key_lines["category"], f"category of {what}")
         if category is not None and category not in CATEGORIES:
             report.add(
                 raw.key_lines["category"],
@@ -287,12 +287,12 @@ def _entry(report: _Problems, item: Any, line: int) -> Entry | None:
     )
 
 
-def _lexicon(report: _Problems, data: Any) -> Lexicon | None:
+def _lexicon(report: Problems, data: Any) -> Lexicon | None:
     """Validate the whole file and build the lexicon."""
-    top = _mapping(report, data, 1, "the safety lexicon")
+    top = as_mapping(report, data, 1, "the safety lexicon")
     if top is None:
         return None
-    _check_keys(report, top, "the safety lexicon", TOP_KEYS, ("entries",))
+    check_keys(report, top, "the safety lexicon", TOP_KEYS, ("entries",))
     negations: tuple[str, ...] = ()
     if "negations" in top:
         negations = tuple(
@@ -307,7 +307,7 @@ def _lexicon(report: _Problems, data: Any) -> Lexicon | None:
         examples = tuple(fold(text) for text, _ in _strings(report, top, "examples", "the file"))
     entries: list[Entry] = []
     items = (
-        _list(report, top["entries"], top.key_lines["entries"], "entries")
+        as_list(report, top["entries"], top.key_lines["entries"], "entries")
         if "entries" in top
         else None
     )
@@ -329,8 +329,8 @@ def _lexicon(report: _Problems, data: Any) -> Lexicon | None:
 
 def load_lexicon_text(text: str, file: str) -> Lexicon:
     """Validate and build a lexicon from YAML `text`; raise `LexiconInvalid` with every problem."""
-    report = _Problems(file)
-    data, problem = _read_yaml(text, file)
+    report = Problems(file)
+    data, problem = read_yaml(text, file)
     if problem is not None:
         raise LexiconInvalid([problem])
     lexicon = _lexicon(report, data)

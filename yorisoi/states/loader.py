@@ -6,6 +6,11 @@ silently keeps the last one). The validator then walks that data and collects ev
 each naming the file and the line to fix, before anything is turned into a `Flow`. The
 `transitions` library accepts unknown states and triggers without a word, so this is the only
 place such mistakes are caught.
+
+The line-tracking reader and the small checking helpers (`read_yaml`, `Problems`, `LineMap`,
+`as_text`, `as_mapping`, `as_list`, `check_keys`, `describe_value`) are public: the other
+content loaders (`yorisoi.operators.hours`, `yorisoi.safety.lexicon`) use them, so every
+content file reports its problems the same way.
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 # --- reading YAML with line numbers -------------------------------------------------------------
 
 
-class _LineMap(dict[Any, Any]):
+class LineMap(dict[Any, Any]):
     """A YAML mapping that remembers the line of each key and any duplicated keys."""
 
     __slots__ = ("duplicates", "key_lines", "line")
@@ -102,11 +107,11 @@ class _LineLoader(yaml.SafeLoader):
         )
         super().flatten_mapping(node)
 
-    def construct_line_map(self, node: yaml.MappingNode) -> _LineMap:
+    def construct_line_map(self, node: yaml.MappingNode) -> LineMap:
         """Build a mapping from `node`, recording key lines and duplicate keys."""
         self.flatten_mapping(node)
         explicit = self._explicit[id(node)]
-        mapping = _LineMap(node.start_mark.line + 1)
+        mapping = LineMap(node.start_mark.line + 1)
         explicit_lines: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
@@ -139,7 +144,7 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_line_list)
 
 
-def _read_yaml(text: str, file: str) -> tuple[Any, FlowProblem | None]:
+def read_yaml(text: str, file: str) -> tuple[Any, FlowProblem | None]:
     """Parse `text` into line-carrying data, or return the YAML syntax problem."""
     try:
         loader = _LineLoader(text)
@@ -182,7 +187,7 @@ def _impossible_date(text: str, file: str, exc: ValueError) -> FlowProblem:
 # --- collecting problems ------------------------------------------------------------------------
 
 
-class _Problems:
+class Problems:
     """The problems found in one file, in the order they were found."""
 
     def __init__(self, file: str) -> None:
@@ -198,7 +203,7 @@ class _Problems:
         return sorted(dict.fromkeys(self.found), key=lambda problem: problem.line)
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any) -> str:
     """Return how a YAML value of the wrong type reads in a message."""
     if value is None:
         return "empty"
@@ -223,33 +228,33 @@ def _known(names: Iterable[str]) -> str:
     return ", ".join(sorted(names)) or "none"
 
 
-def _text(report: _Problems, value: Any, line: int, what: str) -> str | None:
+def as_text(report: Problems, value: Any, line: int, what: str) -> str | None:
     """Return `value` if it is text, else report it."""
     if isinstance(value, str):
         return value
-    report.add(line, f"{what} must be text, not {_describe(value)}")
+    report.add(line, f"{what} must be text, not {describe_value(value)}")
     return None
 
 
-def _mapping(report: _Problems, value: Any, line: int, what: str) -> _LineMap | None:
+def as_mapping(report: Problems, value: Any, line: int, what: str) -> LineMap | None:
     """Return `value` if it is a mapping, else report it."""
-    if isinstance(value, _LineMap):
+    if isinstance(value, LineMap):
         return value
-    report.add(line, f"{what} must be a mapping of keys, not {_describe(value)}")
+    report.add(line, f"{what} must be a mapping of keys, not {describe_value(value)}")
     return None
 
 
-def _list(report: _Problems, value: Any, line: int, what: str) -> _LineList | None:
+def as_list(report: Problems, value: Any, line: int, what: str) -> _LineList | None:
     """Return `value` if it is a list, else report it."""
     if isinstance(value, _LineList):
         return value
-    report.add(line, f"{what} must be a list, not {_describe(value)}")
+    report.add(line, f"{what} must be a list, not {describe_value(value)}")
     return None
 
 
-def _check_keys(
-    report: _Problems,
-    mapping: _LineMap,
+def check_keys(
+    report: Problems,
+    mapping: LineMap,
     what: str,
     allowed: tuple[str, ...],
     required: tuple[str, ...] = (),
@@ -270,15 +275,15 @@ def _check_keys(
 
 
 def _names(
-    report: _Problems, raw: _LineMap, key: str, what: str, kind: str, known: Mapping[str, object]
+    report: Problems, raw: LineMap, key: str, what: str, kind: str, known: Mapping[str, object]
 ) -> tuple[str, ...]:
     """Return the registered names listed under `key`, reporting unknown ones."""
-    items = _list(report, raw[key], raw.key_lines[key], f"{key} of {what}")
+    items = as_list(report, raw[key], raw.key_lines[key], f"{key} of {what}")
     if items is None:
         return ()
     names: list[str] = []
     for item, line in zip(items, items.item_lines, strict=True):
-        name = _text(report, item, line, f"a name in {key} of {what}")
+        name = as_text(report, item, line, f"a name in {key} of {what}")
         if name is None:
             continue
         if name not in known:
@@ -288,7 +293,7 @@ def _names(
 
 
 def _check_length(
-    report: _Problems, value: str, line: int, what: str, limit: int, unit: str = ""
+    report: Problems, value: str, line: int, what: str, limit: int, unit: str = ""
 ) -> None:
     """Report `value` if it is blank or longer than LINE allows."""
     if not value.strip():
@@ -300,22 +305,22 @@ def _check_length(
 # --- the parts of a flow ------------------------------------------------------------------------
 
 
-def _choice(report: _Problems, item: Any, line: int, what: str) -> Choice | None:
+def _choice(report: Problems, item: Any, line: int, what: str) -> Choice | None:
     """Return one quick reply or button, reporting what is wrong with it."""
-    raw = _mapping(report, item, line, what)
+    raw = as_mapping(report, item, line, what)
     if raw is None:
         return None
-    _check_keys(report, raw, what, CHOICE_KEYS, CHOICE_KEYS)
+    check_keys(report, raw, what, CHOICE_KEYS, CHOICE_KEYS)
     label: str | None = None
     trigger: str | None = None
     if "label" in raw:
         label_line = raw.key_lines["label"]
-        label = _text(report, raw["label"], label_line, f"label of {what}")
+        label = as_text(report, raw["label"], label_line, f"label of {what}")
         if label is not None:
             _check_length(report, label, label_line, f"label {label!r} of {what}", MAX_LABEL)
     if "trigger" in raw:
         trigger_line = raw.key_lines["trigger"]
-        trigger = _text(report, raw["trigger"], trigger_line, f"trigger of {what}")
+        trigger = as_text(report, raw["trigger"], trigger_line, f"trigger of {what}")
         if trigger is not None and not NAME.fullmatch(trigger):
             report.add(
                 trigger_line,
@@ -334,11 +339,11 @@ def _choice(report: _Problems, item: Any, line: int, what: str) -> Choice | None
 
 
 def _choices(
-    report: _Problems, raw: _LineMap, key: str, limit: int, where: str
+    report: Problems, raw: LineMap, key: str, limit: int, where: str
 ) -> tuple[Choice, ...]:
     """Return the quick replies or buttons of one message, reporting bad ones."""
     kind = "quick reply" if key == "quick_replies" else "button"
-    items = _list(report, raw[key], raw.key_lines[key], f"{key} of {where}")
+    items = as_list(report, raw[key], raw.key_lines[key], f"{key} of {where}")
     if items is None:
         return ()
     if not items:
@@ -355,12 +360,12 @@ def _choices(
     return tuple(choice for choice in choices if choice is not None)
 
 
-def _message(report: _Problems, item: Any, line: int, where: str, *, last: bool) -> Say | None:
+def _message(report: Problems, item: Any, line: int, where: str, *, last: bool) -> Say | None:
     """Return one message of a state's `say`, reporting what is wrong with it."""
-    raw = _mapping(report, item, line, where)
+    raw = as_mapping(report, item, line, where)
     if raw is None:
         return None
-    _check_keys(report, raw, where, SAY_KEYS, ("text",))
+    check_keys(report, raw, where, SAY_KEYS, ("text",))
     has_buttons = "buttons" in raw
     quick_replies: tuple[Choice, ...] = ()
     if "quick_replies" in raw:
@@ -375,14 +380,14 @@ def _message(report: _Problems, item: Any, line: int, where: str, *, last: bool)
     text: str | None = None
     if "text" in raw:
         text_line = raw.key_lines["text"]
-        text = _text(report, raw["text"], text_line, f"text of {where}")
+        text = as_text(report, raw["text"], text_line, f"text of {where}")
         if text is not None:
             limit, unit = (MAX_BUTTONS_TEXT, " with buttons") if has_buttons else (MAX_TEXT, "")
             _check_length(report, text, text_line, f"text of {where}", limit, unit)
     alt_text: str | None = None
     if "alt_text" in raw:
         alt_line = raw.key_lines["alt_text"]
-        alt_text = _text(report, raw["alt_text"], alt_line, f"alt_text of {where}")
+        alt_text = as_text(report, raw["alt_text"], alt_line, f"alt_text of {where}")
         if not has_buttons:
             report.add(alt_line, f"alt_text on {where} is only allowed with buttons")
         elif alt_text is not None:
@@ -395,9 +400,9 @@ def _message(report: _Problems, item: Any, line: int, where: str, *, last: bool)
     return Say(text, quick_replies, buttons, alt_text or text[:MAX_ALT_TEXT], line)
 
 
-def _say(report: _Problems, raw: _LineMap, what: str) -> tuple[Say, ...]:
+def _say(report: Problems, raw: LineMap, what: str) -> tuple[Say, ...]:
     """Return the messages of a state's `say`, reporting bad ones."""
-    items = _list(report, raw["say"], raw.key_lines["say"], f"say of {what}")
+    items = as_list(report, raw["say"], raw.key_lines["say"], f"say of {what}")
     if items is None:
         return ()
     if not items:
@@ -416,18 +421,18 @@ def _say(report: _Problems, raw: _LineMap, what: str) -> tuple[Say, ...]:
     return tuple(message for message in messages if message is not None)
 
 
-def _state(report: _Problems, name: str, value: Any, line: int, *, initial: bool) -> State:
+def _state(report: Problems, name: str, value: Any, line: int, *, initial: bool) -> State:
     """Return one state, reporting what is wrong with it."""
     what = f"state {name!r}"
     # `name:` with nothing after it is an empty state, which suits an `initial` state.
-    raw = _LineMap(line) if value is None else _mapping(report, value, line, what)
+    raw = LineMap(line) if value is None else as_mapping(report, value, line, what)
     if raw is None:
         return State(name=name, line=line)
-    _check_keys(report, raw, what, STATE_KEYS)
+    check_keys(report, raw, what, STATE_KEYS)
     description = ""
     if "description" in raw:
         line_ = raw.key_lines["description"]
-        description = _text(report, raw["description"], line_, f"description of {what}") or ""
+        description = as_text(report, raw["description"], line_, f"description of {what}") or ""
     say = _say(report, raw, what) if "say" in raw else ()
     actions = _names(report, raw, "actions", what, "action", ACTIONS) if "actions" in raw else ()
     # Judged on the keys written, not on what parsed, so a broken `say` is reported once.
@@ -436,9 +441,9 @@ def _state(report: _Problems, name: str, value: Any, line: int, *, initial: bool
     return State(name, say, actions, description, line)
 
 
-def _states(report: _Problems, flow: _LineMap, initial: str | None) -> dict[str, State]:
+def _states(report: Problems, flow: LineMap, initial: str | None) -> dict[str, State]:
     """Return the flow's states in file order, reporting bad and duplicated ones."""
-    raw = _mapping(report, flow["states"], flow.key_lines["states"], "states")
+    raw = as_mapping(report, flow["states"], flow.key_lines["states"], "states")
     if raw is None:
         return {}
     if not raw:
@@ -451,7 +456,7 @@ def _states(report: _Problems, flow: _LineMap, initial: str | None) -> dict[str,
         )
     states: dict[str, State] = {}
     for key, line in raw.key_lines.items():
-        name = _text(report, key, line, "a state name")
+        name = as_text(report, key, line, "a state name")
         if name is None:
             continue
         if not NAME.fullmatch(name):
@@ -465,18 +470,18 @@ def _states(report: _Problems, flow: _LineMap, initial: str | None) -> dict[str,
 
 
 def _state_ref(
-    report: _Problems, raw: _LineMap, key: str, what: str, states: Mapping[str, State]
+    report: Problems, raw: LineMap, key: str, what: str, states: Mapping[str, State]
 ) -> str | None:
     """Return the state named under `key`, reporting it if it is not defined."""
     line = raw.key_lines[key]
-    name = _text(report, raw[key], line, f"{key} of {what}")
+    name = as_text(report, raw[key], line, f"{key} of {what}")
     if name is not None and states and name not in states:
         report.add(line, f"{key} state {name!r} of {what} is not defined (known: {_known(states)})")
     return name
 
 
 def _sources(
-    report: _Problems, raw: _LineMap, what: str, states: Mapping[str, State]
+    report: Problems, raw: LineMap, what: str, states: Mapping[str, State]
 ) -> tuple[str, ...] | None:
     """Return the source states of a transition, ("*",) for any state."""
     value, line = raw["source"], raw.key_lines["source"]
@@ -491,7 +496,7 @@ def _sources(
         entries = [(value, line)]
     sources: list[str] = []
     for entry, entry_line in entries:
-        name = _text(report, entry, entry_line, f"source of {what}")
+        name = as_text(report, entry, entry_line, f"source of {what}")
         if name is None:
             continue
         if name == ANY_STATE:
@@ -505,7 +510,7 @@ def _sources(
 
 
 def _transition(
-    report: _Problems,
+    report: Problems,
     item: Any,
     line: int,
     what: str,
@@ -513,16 +518,16 @@ def _transition(
     triggers: frozenset[str],
 ) -> Transition | None:
     """Return one transition, reporting what is wrong with it."""
-    raw = _mapping(report, item, line, what)
+    raw = as_mapping(report, item, line, what)
     if raw is None:
         return None
-    _check_keys(report, raw, what, TRANSITION_KEYS, TRANSITION_REQUIRED)
+    check_keys(report, raw, what, TRANSITION_KEYS, TRANSITION_REQUIRED)
     trigger: str | None = None
     dest: str | None = None
     sources: tuple[str, ...] | None = None
     if "trigger" in raw:
         trigger_line = raw.key_lines["trigger"]
-        trigger = _text(report, raw["trigger"], trigger_line, f"trigger of {what}")
+        trigger = as_text(report, raw["trigger"], trigger_line, f"trigger of {what}")
         if trigger is not None and trigger not in triggers:
             report.add(
                 trigger_line,
@@ -533,7 +538,7 @@ def _transition(
         sources = _sources(report, raw, what, states)
     if "dest" in raw:
         dest_line = raw.key_lines["dest"]
-        dest = _text(report, raw["dest"], dest_line, f"dest of {what}")
+        dest = as_text(report, raw["dest"], dest_line, f"dest of {what}")
         if dest is not None and dest not in states:
             report.add(dest_line, f"transition to unknown state {dest!r} (known: {_known(states)})")
     conditions: tuple[str, ...] = ()
@@ -548,10 +553,10 @@ def _transition(
 
 
 def _transitions(
-    report: _Problems, flow: _LineMap, states: Mapping[str, State]
+    report: Problems, flow: LineMap, states: Mapping[str, State]
 ) -> tuple[Transition, ...]:
     """Return the flow's transitions, reporting bad ones."""
-    items = _list(report, flow["transitions"], flow.key_lines["transitions"], "transitions")
+    items = as_list(report, flow["transitions"], flow.key_lines["transitions"], "transitions")
     if items is None:
         return ()
     declared = frozenset(choice.trigger for state in states.values() for choice in state.choices)
@@ -567,7 +572,7 @@ def _transitions(
 
 
 def _check_graph(
-    report: _Problems,
+    report: Problems,
     states: Mapping[str, State],
     transitions: tuple[Transition, ...],
     initial: str | None,
@@ -602,7 +607,7 @@ def _check_graph(
 
 
 def _check_choices(
-    report: _Problems, states: Mapping[str, State], transitions: tuple[Transition, ...]
+    report: Problems, states: Mapping[str, State], transitions: tuple[Transition, ...]
 ) -> None:
     """Report repeated labels in a state and choices whose trigger leads nowhere."""
     for name, state in states.items():
@@ -638,19 +643,19 @@ def _check_choices(
 # --- the flow -----------------------------------------------------------------------------------
 
 
-def _flow(report: _Problems, data: Any, text: str) -> Flow | None:
+def _flow(report: Problems, data: Any, text: str) -> Flow | None:
     """Return the Flow described by `data`, or None after reporting why it is invalid."""
     if data is None:
         report.add(1, f"the file is empty; a flow needs {', '.join(FLOW_REQUIRED)}")
         return None
-    raw = _mapping(report, data, getattr(data, "line", 1), "a flow file")
+    raw = as_mapping(report, data, getattr(data, "line", 1), "a flow file")
     if raw is None:
         return None
-    _check_keys(report, raw, "the flow", FLOW_KEYS, FLOW_REQUIRED)
+    check_keys(report, raw, "the flow", FLOW_KEYS, FLOW_REQUIRED)
     name: str | None = None
     if "flow" in raw:
         line = raw.key_lines["flow"]
-        name = _text(report, raw["flow"], line, "flow")
+        name = as_text(report, raw["flow"], line, "flow")
         stem = Path(report.file).stem
         if name is not None and not NAME.fullmatch(name):
             report.add(
@@ -663,7 +668,7 @@ def _flow(report: _Problems, data: Any, text: str) -> Flow | None:
     description = ""
     if "description" in raw:
         line = raw.key_lines["description"]
-        description = _text(report, raw["description"], line, "description of the flow") or ""
+        description = as_text(report, raw["description"], line, "description of the flow") or ""
     # `initial` is read raw first: the says-nothing rule exempts it while states are read.
     initial_name = raw.get("initial") if isinstance(raw.get("initial"), str) else None
     states = _states(report, raw, initial_name) if "states" in raw else {}
@@ -691,8 +696,8 @@ def _flow(report: _Problems, data: Any, text: str) -> Flow | None:
 
 def load_flow_text(text: str, file: str) -> Flow:
     """Validate the YAML `text` of the flow file `file` and return it as a Flow."""
-    report = _Problems(file)
-    data, syntax_problem = _read_yaml(text, file)
+    report = Problems(file)
+    data, syntax_problem = read_yaml(text, file)
     if syntax_problem is not None:
         raise FlowInvalid([syntax_problem])
     flow = _flow(report, data, text)
