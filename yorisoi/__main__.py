@@ -38,6 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from yorisoi import keys
     from yorisoi.app import create_app
     from yorisoi.content import ContentError
+    from yorisoi.store import StoreError
 
     settings = _settings(args)
     logs.configure(settings.log_level)
@@ -64,6 +65,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     handler_cancellation=True)
     except ContentError as exc:
         print(f"yorisoi: {exc}", file=sys.stderr)
+        return 1
+    except StoreError as exc:
+        print(f"yorisoi: YORISOI_DATABASE_URL: cannot open the store: {exc}", file=sys.stderr)
         return 1
     return 0
 

@@ -221,15 +221,15 @@ class SQLiteStore:
     async def open(cls, path: str | Path) -> SQLiteStore:
         """Open (and create if needed) the database file and its schema."""
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
             writer = await aiosqlite.connect(path, isolation_level=None)
             await _configure(writer)
             await writer.executescript(SCHEMA)
             reader = await aiosqlite.connect(path, isolation_level=None)
             await _configure(reader)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"cannot open SQLite database {path}: {exc}") from exc
         writer.row_factory = sqlite3.Row
         reader.row_factory = sqlite3.Row
