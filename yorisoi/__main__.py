@@ -1,4 +1,4 @@
-"""The ``yorisoi`` command: serve, check, status, risk, standin, simulate.
+"""The ``yorisoi`` command: serve, check, status, staff, risk, standin, simulate.
 
 Each sub-command is a small function; settings come from the environment
 (``yorisoi.config``), and a bad setting stops the command with one line naming it.
@@ -108,6 +108,35 @@ def cmd_status(args: argparse.Namespace) -> int:
     return asyncio.run(status(_settings(args)))
 
 
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    """Create a staff account; the password comes from stdin, never from the command line."""
+    from yorisoi.admin.staff import StaffInputError, add_staff
+    from yorisoi.clock import SystemClock
+    from yorisoi.store import open_store
+    from yorisoi.store.port import AlreadyExists
+
+    settings = _settings(args)
+    if not args.password_stdin:
+        print("yorisoi: give the password on standard input with --password-stdin", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\n")
+
+    async def create() -> int:
+        store = await open_store(settings.database_url)
+        try:
+            member = await add_staff(store, args.login, args.role, password, SystemClock().now(),
+                                     display_name=args.name)
+        except (StaffInputError, AlreadyExists) as exc:
+            print(f"yorisoi: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await store.close()
+        print(f"added {member.role} {member.login} ({member.display_name})")
+        return 0
+
+    return asyncio.run(create())
+
+
 def cmd_risk(args: argparse.Namespace) -> int:
     """Screen one message per line of stdin; print one JSON object per line."""
     from yorisoi.safety.cli import risk_main
@@ -141,6 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="inbox/outbox counts, content versions, push quota")
     status.set_defaults(func=cmd_status)
+
+    staff = sub.add_parser("staff", help="staff accounts")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    staff_add = staff_sub.add_parser("add", help="add a responder, supervisor or admin")
+    staff_add.add_argument("login")
+    staff_add.add_argument("--role", required=True, choices=["responder", "supervisor", "admin"])
+    staff_add.add_argument("--name", help="display name shown to users (up to 20 characters)")
+    staff_add.add_argument("--password-stdin", action="store_true",
+                           help="read the password (12+ characters) from standard input")
+    staff_add.set_defaults(func=cmd_staff_add)
 
     risk = sub.add_parser("risk", help="risk level of each stdin line, as JSON lines")
     risk.add_argument("--content", help="content folder holding states/safety/lexicon.yaml")

@@ -1,0 +1,1 @@
+"""Administration: staff accounts now; content editing and versions later."""

@@ -1,0 +1,78 @@
+"""Staff accounts: responders, supervisors and admins, with argon2-hashed passwords.
+
+Passwords are never stored or logged: only argon2id hashes (argon2-cffi's defaults, which
+follow RFC 9106's recommendations). ``verify`` also says when a stored hash should be
+upgraded because the parameters were raised since it was made.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from yorisoi.store.port import StaffMember, Store
+
+ROLES = ("responder", "supervisor", "admin")
+LOGIN = re.compile(r"[a-z][a-z0-9_.-]{2,31}")
+MIN_PASSWORD = 12
+
+_hasher = PasswordHasher()
+
+
+class StaffInputError(ValueError):
+    """Raised when a login, role, display name or password is not acceptable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """The outcome of a password check."""
+
+    ok: bool
+    needs_rehash: bool = False
+
+
+def hash_password(password: str) -> str:
+    """Return the argon2id hash of a password that meets the minimum length."""
+    if len(password) < MIN_PASSWORD:
+        raise StaffInputError(f"a password needs at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def verify(password_hash: str, password: str) -> Verified:
+    """Check a password against a stored hash, in constant time for wrong passwords."""
+    try:
+        _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return Verified(ok=False)
+    return Verified(ok=True, needs_rehash=_hasher.check_needs_rehash(password_hash))
+
+
+async def add_staff(
+    store: Store, login: str, role: str, password: str, now: datetime, display_name: str | None = None
+) -> StaffMember:
+    """Create a staff account; AlreadyExists if the login is taken."""
+    if not LOGIN.fullmatch(login):
+        raise StaffInputError(
+            "a login is 3 to 32 characters: lower-case letters, digits, '.', '_' or '-', "
+            "starting with a letter"
+        )
+    if role not in ROLES:
+        raise StaffInputError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+    name = (display_name or login).strip()
+    if not name or len(name) > 20:
+        raise StaffInputError("a display name is 1 to 20 characters (LINE shows up to 20)")
+    member = StaffMember(
+        id=uuid.uuid4().hex,
+        login=login,
+        display_name=name,
+        role=role,
+        password_hash=hash_password(password),
+        created_at=now,
+    )
+    await store.add_staff(member)
+    return member
