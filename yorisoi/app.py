@@ -100,9 +100,11 @@ def create_app(
         standin = StandIn(access_token=access_token, clock=app[keys.CLOCK])
         runner = web.AppRunner(standin.make_app(), handler_cancellation=True)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        # Loopback only, on a free port the OS picks: the stand-in is not for other machines.
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        await web.SockSite(runner, sock).start()
         app[keys.STANDIN] = standin
         app[keys.LINE_ENDPOINT] = f"http://127.0.0.1:{port}"
         yield
