@@ -41,6 +41,7 @@ from yorisoi.states.loader import (
     check_keys,
     describe_value,
     read_yaml,
+    top_mapping,
 )
 from yorisoi.states.model import FlowInvalid, FlowProblem
 
@@ -461,13 +462,10 @@ def _morning_reply(
 
 def _hours(report: Problems, data: Any) -> ServiceHours | None:
     """Return the ServiceHours described by `data`, or None after reporting why it is invalid."""
-    if data is None:
-        report.add(1, f"the file is empty; service hours need {', '.join(HOURS_REQUIRED)}")
-        return None
-    raw = as_mapping(report, data, getattr(data, "line", 1), "a service hours file")
+    kind = ("a service hours file", "the service hours", "service hours need")
+    raw = top_mapping(report, data, kind, HOURS_KEYS, HOURS_REQUIRED)
     if raw is None:
         return None
-    check_keys(report, raw, "the service hours", HOURS_KEYS, HOURS_REQUIRED)
     zone = _timezone(report, raw) if "timezone" in raw else None
     holidays_open: bool | None = None
     if "public_holidays" in raw:

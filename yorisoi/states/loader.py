@@ -274,6 +274,28 @@ def check_keys(
         )
 
 
+def top_mapping(
+    report: Problems,
+    data: Any,
+    kind: tuple[str, str, str],
+    allowed: tuple[str, ...],
+    required: tuple[str, ...],
+) -> LineMap | None:
+    """Return a content file's top-level mapping after checking its keys, or None if unusable.
+
+    ``kind`` names the content three ways for the messages, e.g. ("a flow file",
+    "the flow", "a flow needs").
+    """
+    file_kind, content_kind, needs = kind
+    if data is None:
+        report.add(1, f"the file is empty; {needs} {', '.join(required)}")
+        return None
+    raw = as_mapping(report, data, getattr(data, "line", 1), file_kind)
+    if raw is not None:
+        check_keys(report, raw, content_kind, allowed, required)
+    return raw
+
+
 def _names(
     report: Problems, raw: LineMap, key: str, what: str, kind: str, known: Mapping[str, object]
 ) -> tuple[str, ...]:
@@ -645,13 +667,10 @@ def _check_choices(
 
 def _flow(report: Problems, data: Any, text: str) -> Flow | None:
     """Return the Flow described by `data`, or None after reporting why it is invalid."""
-    if data is None:
-        report.add(1, f"the file is empty; a flow needs {', '.join(FLOW_REQUIRED)}")
-        return None
-    raw = as_mapping(report, data, getattr(data, "line", 1), "a flow file")
+    kind = ("a flow file", "the flow", "a flow needs")
+    raw = top_mapping(report, data, kind, FLOW_KEYS, FLOW_REQUIRED)
     if raw is None:
         return None
-    check_keys(report, raw, "the flow", FLOW_KEYS, FLOW_REQUIRED)
     name: str | None = None
     if "flow" in raw:
         line = raw.key_lines["flow"]
