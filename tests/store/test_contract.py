@@ -23,6 +23,7 @@ from yorisoi.store.port import (
     OutboxRow,
     OutboxStatus,
     StaffMember,
+    StaffSession,
     Store,
     TurnCommit,
 )
@@ -363,6 +364,26 @@ async def test_staff(store: Store, clock: FakeClock) -> None:
     await store.add_staff(StaffMember(id="s3", login="abe", display_name="阿部", role="admin",
                                       password_hash="h", created_at=clock.now()))
     assert [m.login for m in await store.list_staff()] == ["abe", "sato"]
+    assert await store.staff_by_id("s1") == member and await store.staff_by_id("nope") is None
+    await store.set_on_duty("s1", True)
+    on = await store.staff_by_login("sato")
+    assert on is not None and on.on_duty
+    await store.set_on_duty("s1", False)
+    off = await store.staff_by_id("s1")
+    assert off is not None and not off.on_duty
+
+
+async def test_staff_sessions_expire_and_end(store: Store, clock: FakeClock) -> None:
+    live = StaffSession("h1", "s1", "csrf1", clock.now(), clock.now() + timedelta(hours=12))
+    await store.create_session(live)
+    assert await store.get_session("h1", clock.now()) == live
+    assert await store.get_session("unknown", clock.now()) is None
+    clock.advance(hours=12)
+    assert await store.get_session("h1", clock.now()) is None  # expired
+    second = StaffSession("h2", "s1", "csrf2", clock.now(), clock.now() + timedelta(hours=1))
+    await store.create_session(second)
+    await store.delete_session("h2")
+    assert await store.get_session("h2", clock.now()) is None
 
 
 async def test_content_versions(store: Store, clock: FakeClock) -> None:

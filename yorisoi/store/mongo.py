@@ -75,6 +75,7 @@ from yorisoi.store.port import (
     OutboxRow,
     OutboxStatus,
     StaffMember,
+    StaffSession,
     StoredEvent,
     StoreError,
     StoreUnavailable,
@@ -200,6 +201,7 @@ class MongoStore:
         self._staff: Collection = db["staff"]
         self._content: Collection = db["content"]
         self._audit: Collection = db["audit"]
+        self._sessions: Collection = db["staff_sessions"]
         self._counters: Collection = db["counters"]
 
     @classmethod
@@ -260,6 +262,7 @@ class MongoStore:
             await coll.create_index("turn", partialFilterExpression=STAGED)
             await coll.create_index("staged", partialFilterExpression=STAGED)
         await self._staff.create_index("login", unique=True)
+        await self._sessions.create_index("expires_at")
         await self._content.create_index([("kind", 1), ("name", 1), ("version", 1)], unique=True)
         await self._content.create_index([("kind", 1), ("active", 1), ("name", 1)])
         await self._audit.create_index("seq")
@@ -756,6 +759,34 @@ class MongoStore:
         """Return the staff member with this login."""
         doc = await self._staff.find_one({"login": login})
         return _record(StaffMember, doc) if doc else None
+
+    @_guarded
+    async def staff_by_id(self, staff_id: str) -> StaffMember | None:
+        """Return the staff member with this id."""
+        doc = await self._staff.find_one({"_id": staff_id})
+        return _record(StaffMember, doc) if doc else None
+
+    @_guarded
+    async def set_on_duty(self, staff_id: str, on_duty: bool) -> None:
+        """Record the on-duty switch."""
+        await self._staff.update_one({"_id": staff_id}, {"$set": {"on_duty": on_duty}})
+
+    @_guarded
+    async def create_session(self, session: StaffSession) -> None:
+        """Insert a session (and drop expired ones while at it)."""
+        await self._sessions.delete_many({"expires_at": {"$lte": _db_time(session.created_at)}})
+        await self._sessions.insert_one(_doc(session, id_field="token_hash"))
+
+    @_guarded
+    async def get_session(self, token_hash: str, now: datetime) -> StaffSession | None:
+        """Return a live session."""
+        doc = await self._sessions.find_one({"_id": token_hash, "expires_at": {"$gt": _db_time(now)}})
+        return _record(StaffSession, doc, id_field="token_hash") if doc else None
+
+    @_guarded
+    async def delete_session(self, token_hash: str) -> None:
+        """Delete a session."""
+        await self._sessions.delete_one({"_id": token_hash})
 
     @_guarded
     async def list_staff(self) -> list[StaffMember]:

@@ -223,6 +223,18 @@ class StaffMember:
     password_hash: str
     created_at: datetime
     active: bool = True
+    on_duty: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSession:
+    """A signed-in staff member's session; the store keeps a hash, never the cookie value."""
+
+    token_hash: str
+    staff_id: str
+    csrf_token: str
+    created_at: datetime
+    expires_at: datetime
 
 
 @dataclass(slots=True)
@@ -372,6 +384,21 @@ class Store(Protocol):
 
     async def list_staff(self) -> list[StaffMember]:
         """Return all staff members ordered by login."""
+
+    async def staff_by_id(self, staff_id: str) -> StaffMember | None:
+        """Return the staff member with this id."""
+
+    async def set_on_duty(self, staff_id: str, on_duty: bool) -> None:
+        """Record whether a staff member is on duty now."""
+
+    async def create_session(self, session: StaffSession) -> None:
+        """Store a new staff session."""
+
+    async def get_session(self, token_hash: str, now: datetime) -> StaffSession | None:
+        """Return the session for this token hash unless it is unknown or expired."""
+
+    async def delete_session(self, token_hash: str) -> None:
+        """End a session (sign-out)."""
 
     async def save_content_version(
         self, kind: str, name: str, body: str, sha256: str, source: str, now: datetime

@@ -45,6 +45,7 @@ from yorisoi.store.port import (
     OutboxRow,
     OutboxStatus,
     StaffMember,
+    StaffSession,
     StoredEvent,
     StoreUnavailable,
     TurnCommit,
@@ -166,8 +167,18 @@ CREATE TABLE IF NOT EXISTS staff (
     role TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     created_ms INTEGER NOT NULL,
-    active INTEGER NOT NULL DEFAULT 1
+    active INTEGER NOT NULL DEFAULT 1,
+    on_duty INTEGER NOT NULL DEFAULT 0
 );
+
+CREATE TABLE IF NOT EXISTS staff_sessions (
+    token_hash TEXT PRIMARY KEY,
+    staff_id TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS staff_sessions_expiry ON staff_sessions (expires_ms);
 
 CREATE TABLE IF NOT EXISTS content (
     kind TEXT NOT NULL,
@@ -227,6 +238,7 @@ class SQLiteStore:
             writer = await aiosqlite.connect(path, isolation_level=None)
             await _configure(writer)
             await writer.executescript(SCHEMA)
+            await _migrate(writer)
             reader = await aiosqlite.connect(path, isolation_level=None)
             await _configure(reader)
         except (sqlite3.Error, OSError) as exc:
@@ -720,6 +732,53 @@ class SQLiteStore:
         """Return all staff by login."""
         return [_staff(r) for r in await self._read("SELECT * FROM staff ORDER BY login")]
 
+    async def staff_by_id(self, staff_id: str) -> StaffMember | None:
+        """Return the staff member with this id."""
+        rows = await self._read("SELECT * FROM staff WHERE id = ?", (staff_id,))
+        return _staff(rows[0]) if rows else None
+
+    async def set_on_duty(self, staff_id: str, on_duty: bool) -> None:
+        """Record the on-duty switch."""
+
+        def run(db: sqlite3.Connection) -> None:
+            db.execute("UPDATE staff SET on_duty = ? WHERE id = ?", (int(on_duty), staff_id))
+
+        await self._tx(run)
+
+    async def create_session(self, session: StaffSession) -> None:
+        """Insert a session (and drop expired ones while at it)."""
+
+        def run(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM staff_sessions WHERE expires_ms <= ?", (to_ms(session.created_at),))
+            db.execute(
+                "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_ms, "
+                "expires_ms) VALUES (?, ?, ?, ?, ?)",
+                (session.token_hash, session.staff_id, session.csrf_token,
+                 to_ms(session.created_at), to_ms(session.expires_at)),
+            )
+
+        await self._tx(run)
+
+    async def get_session(self, token_hash: str, now: datetime) -> StaffSession | None:
+        """Return a live session."""
+        rows = await self._read(
+            "SELECT * FROM staff_sessions WHERE token_hash = ? AND expires_ms > ?",
+            (token_hash, to_ms(now)),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return StaffSession(r["token_hash"], r["staff_id"], r["csrf_token"],
+                            from_ms(r["created_ms"]), from_ms(r["expires_ms"]))
+
+    async def delete_session(self, token_hash: str) -> None:
+        """Delete a session."""
+
+        def run(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,))
+
+        await self._tx(run)
+
     async def save_content_version(
         self, kind: str, name: str, body: str, sha256: str, source: str, now: datetime
     ) -> ContentVersion:
@@ -807,6 +866,13 @@ class SQLiteStore:
             return {"messages": messages.rowcount, "inbox": inbox.rowcount}
 
         return await self._tx(run)
+
+
+async def _migrate(db: aiosqlite.Connection) -> None:
+    """Bring a database made by an earlier version up to SCHEMA (columns added since)."""
+    columns = {row[1] for row in await db.execute_fetchall("PRAGMA table_info(staff)")}
+    if "on_duty" not in columns:
+        await db.execute("ALTER TABLE staff ADD COLUMN on_duty INTEGER NOT NULL DEFAULT 0")
 
 
 async def _configure(db: aiosqlite.Connection) -> None:
@@ -963,6 +1029,7 @@ def _staff(r: sqlite3.Row) -> StaffMember:
         password_hash=r["password_hash"],
         created_at=from_ms(r["created_ms"]),
         active=bool(r["active"]),
+        on_duty=bool(r["on_duty"]),
     )
 
 

@@ -1,0 +1,28 @@
+"""What only the SQLite adapter has to get right: files made by earlier versions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from yorisoi.store.sqlite import SQLiteStore
+
+
+async def test_a_database_from_before_the_on_duty_column_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE staff (id TEXT PRIMARY KEY, login TEXT NOT NULL UNIQUE, display_name TEXT "
+            "NOT NULL, role TEXT NOT NULL, password_hash TEXT NOT NULL, created_ms INTEGER NOT NULL, "
+            "active INTEGER NOT NULL DEFAULT 1)"
+        )
+        db.execute("INSERT INTO staff VALUES ('s1', 'sato', '佐藤', 'responder', 'h', 0, 1)")
+    store = await SQLiteStore.open(path)
+    try:
+        member = await store.staff_by_login("sato")
+        assert member is not None and member.on_duty is False
+        await store.set_on_duty("s1", True)
+        again = await store.staff_by_id("s1")
+        assert again is not None and again.on_duty
+    finally:
+        await store.close()
