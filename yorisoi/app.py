@@ -25,6 +25,7 @@ from yorisoi.inbox import InboxWorker
 from yorisoi.line import webhook
 from yorisoi.line.client import LineClient
 from yorisoi.line.outbox import OutboxSender
+from yorisoi.operators import api as operator_api
 from yorisoi.schedule import Scheduler
 from yorisoi.schedule.retention import PURGE, PURGE_EVERY, purge_handler
 from yorisoi.store import describe_url, open_store
@@ -167,6 +168,7 @@ def create_app(
     app.cleanup_ctx.append(workers_ctx)
 
     webhook.setup(app, channel_secret)
+    operator_api.setup(app)
     app.router.add_get("/healthz", healthz)
     if settings.demo:
         from yorisoi.demo import setup as setup_demo

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     processing: Literal["on", "paused"] = Field("on", validation_alias=_env("YORISOI_PROCESSING"))
     retention_days: int = Field(365, ge=1, validation_alias=_env("YORISOI_RETENTION_DAYS"))
     inbox_retention_days: int = Field(7, ge=1, validation_alias=_env("YORISOI_INBOX_RETENTION_DAYS"))
+    secure_cookies: bool | None = Field(None, validation_alias=_env("YORISOI_SECURE_COOKIES"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("YORISOI_LOG_LEVEL")
     )
@@ -72,6 +73,11 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """The service time zone."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Mark staff cookies Secure (HTTPS only): by default everywhere but demo mode."""
+        return (not self.demo) if self.secure_cookies is None else self.secure_cookies
 
     @property
     def bind_host(self) -> str:

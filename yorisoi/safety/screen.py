@@ -15,6 +15,12 @@ no rule caught is also compared with the lexicon's `examples` of risky messages:
 character bigrams are shared with one of them, it is `concern` (`similar_to_example`), never
 `high` - resemblance is a reason for a person to look, not for a crisis reply.
 
+Then, unless the rules said `high`, the message is compared by meaning with the same examples
+(`yorisoi.safety.similar`, a sentence-embedding model): close enough raises `none` to `concern`
+(`SIMILAR_CONCERN`), very close raises it or `concern` to `high` (`SIMILAR_HIGH`), with the
+reason `similar_meaning:<category>`. Similarity only ever raises. If the model is missing or
+fails, the rules' level stands and the reasons say `similarity_unavailable`.
+
 The screener never returns `none` because it failed: any error becomes `concern` with the reason
 `screener_error`. `combine` folds the levels of a conversation into one.
 """
@@ -37,12 +43,17 @@ from yorisoi.safety.lexicon import (
     Lexicon,
     load_lexicon,
 )
+from yorisoi.safety.similar import Match, Similarity, load_similarity
 
 __all__ = [
     "REPEAT_WINDOW",
     "SCREENER_ERROR",
     "SIMILAR",
     "SIMILARITY",
+    "SIMILARITY_UNAVAILABLE",
+    "SIMILAR_CONCERN",
+    "SIMILAR_HIGH",
+    "SIMILAR_MEANING",
     "Screener",
     "Screening",
     "combine",
@@ -55,6 +66,14 @@ SIMILAR = "similar_to_example"
 # set on the tune split of bench/risk_messages.tsv (ordinary messages stay below it).
 SIMILARITY = 0.5
 MIN_BIGRAMS = 3  # shorter messages share bigrams with anything
+SIMILAR_MEANING = "similar_meaning"
+SIMILARITY_UNAVAILABLE = "similarity_unavailable"
+# (cosine to the nearest risk example, its lead over the nearest safe example) from which a
+# message is raised. Chosen on the tune split of bench/risk_messages.tsv only: at the high
+# pair 1 of 73 ordinary tune messages reaches it (goal <= 3 %), at the concern pair 9 of 73
+# (12 %) while 46 % of tune `high` messages do; see bench/RESULTS.md.
+SIMILAR_CONCERN = (0.55, 0.05)
+SIMILAR_HIGH = (0.70, 0.10)
 REPEAT_WINDOW = timedelta(days=1)
 # A negation counts when it starts within this many characters after the match (死にた|くない,
 # 死にたい|とまでは思わない, 自殺|とかは考えてない) but not further (死にたい|のに死ねない).
@@ -147,9 +166,14 @@ def _dice(one: frozenset[str], other: frozenset[str]) -> float:
 class Screener:
     """Screens messages against one validated lexicon."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, *, similarity: bool = True) -> None:
         self.lexicon = lexicon
         self._examples = [_bigrams(example) for example in lexicon.examples]
+        # Wanted when the lexicon has risk examples; None then means the model failed to load.
+        self._meaning_wanted = similarity and bool(lexicon.risk_examples)
+        self.similarity: Similarity | None = (
+            load_similarity(lexicon) if self._meaning_wanted else None
+        )
 
     def _similar(self, folded: str) -> bool:
         """Return whether `folded` text resembles one of the lexicon's risk examples."""
@@ -179,8 +203,8 @@ class Screener:
                 best = (level, reason)
         return best
 
-    def _screen(self, message: str) -> Screening:
-        """Screen `message`, letting errors through."""
+    def _rules(self, message: str) -> Screening:
+        """Screen `message` with the lexicon's rules and bigram examples, letting errors through."""
         prefolded = prefold(message)
         text = _Text(prefolded, kana_fold(prefolded), analyse(prefolded))
         found = [judged for entry in self.lexicon.entries if (judged := self._judge(entry, text))]
@@ -193,6 +217,38 @@ class Screener:
         ordered = sorted(found, key=lambda judged: -judged[0].rank)
         return Screening(level, tuple(dict.fromkeys(reason for _, reason in ordered)))
 
+    def _meaning(self, message: str) -> Match | None:
+        """Return how close `message` is to the examples, or None if that cannot be told."""
+        if self.similarity is None:
+            return None
+        try:
+            return self.similarity.score(message)
+        except Exception:
+            # The rules' level stands; a failing model must not cost the whole screening.
+            log.exception("similarity scoring failed; keeping the rules' level")
+            return None
+
+    def _screen(self, message: str) -> Screening:
+        """Screen `message` with the rules, then raise the level by meaning if it is close."""
+        ruled = self._rules(message)
+        if ruled.level is Level.HIGH or not self._meaning_wanted:
+            return ruled
+        match = self._meaning(message)
+        if match is None:
+            return Screening(ruled.level, (*ruled.reasons, SIMILARITY_UNAVAILABLE))
+        level = ruled.level
+        for raised, (risk, margin) in (
+            (Level.HIGH, SIMILAR_HIGH),
+            (Level.CONCERN, SIMILAR_CONCERN),
+        ):
+            if match.risk >= risk and match.margin >= margin:
+                level = raised
+                break
+        if level.rank <= ruled.level.rank:
+            return ruled
+        reason = f"{SIMILAR_MEANING}:{match.category}"
+        return Screening(level, (reason, *ruled.reasons))
+
     def screen(self, message: str) -> Screening:
         """Return the level of `message`; `concern` with `screener_error` if screening fails."""
         try:
@@ -204,9 +260,9 @@ class Screener:
             return Screening(Level.CONCERN, (SCREENER_ERROR,))
 
 
-def load_screener(path: Path = DEFAULT_LEXICON) -> Screener:
+def load_screener(path: Path = DEFAULT_LEXICON, *, similarity: bool = True) -> Screener:
     """Load and validate the lexicon at `path` and return a screener over it."""
-    return Screener(load_lexicon(path))
+    return Screener(load_lexicon(path), similarity=similarity)
 
 
 def combine(previous: Iterable[tuple[Level, datetime]], new_level: Level, now: datetime) -> Level:
