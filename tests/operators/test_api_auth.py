@@ -59,6 +59,16 @@ async def test_wrong_passwords_and_unknown_logins_get_the_same_answer(staffed: B
     assert [e.action for e in entries][:2] == ["staff.login_failed", "staff.login_failed"]
 
 
+async def test_repeated_wrong_passwords_lock_the_login_for_a_while(staffed: Bot) -> None:
+    for _ in range(5):
+        assert (await sign_in(staffed, password="wrong password!"))[0] == 401
+    status, body = await sign_in(staffed)  # even the right password, for now
+    assert status == 429 and body["error"] == "too_many_attempts"
+    assert (await sign_in(staffed, "tanaka"))[0] == 200  # other logins are not affected
+    staffed.clock.advance(minutes=15)
+    assert (await sign_in(staffed))[0] == 200
+
+
 async def test_me_and_duty_need_a_session_and_writes_need_the_csrf_token(staffed: Bot) -> None:
     assert (await staffed.client.get("/api/me")).status == 401
     status, body = await sign_in(staffed)

@@ -18,6 +18,8 @@ from yorisoi.operators.auth import (
     COOKIE,
     SESSION_HASH,
     STAFF,
+    THROTTLE,
+    LoginThrottle,
     api_error,
     audit,
     requires,
@@ -50,12 +52,19 @@ async def login(request: web.Request) -> web.StreamResponse:
     if body is None or not isinstance(body.get("login"), str) or not isinstance(body.get("password"), str):
         return api_error(400, "bad_request", "login と password を JSON で送ってください。")
     login_name = body["login"][:64]
+    now = request.app[keys.CLOCK].now()
+    throttle = request.app[THROTTLE]
+    if throttle.blocked(login_name, now):
+        await audit(request, login_name, "staff.login_throttled")
+        return api_error(429, "too_many_attempts", "失敗が続いたため、しばらく サインインできません。15分後に もう一度 試してください。")
     member = await request.app[keys.STORE].staff_by_login(login_name)
     # Verify against a real hash even for an unknown login, so timing tells nothing.
     ok = verify(member.password_hash if member else _DUMMY_HASH, body["password"]).ok
     if member is None or not member.active or not ok:
+        throttle.failed(login_name, now)
         await audit(request, login_name, "staff.login_failed")
         return api_error(401, "wrong_credentials", "ログイン名かパスワードが違います。")
+    throttle.succeeded(login_name)
     token, csrf = await start_session(request, member)
     await audit(request, member.login, "staff.login")
     response = web.json_response({"csrf_token": csrf, "staff": _me(member)})
@@ -100,6 +109,7 @@ async def openapi(request: web.Request) -> web.StreamResponse:
 
 def setup(app: web.Application) -> None:
     """Add the operator API routes."""
+    app[THROTTLE] = LoginThrottle()
     app.router.add_post("/api/login", login)
     app.router.add_post("/api/logout", logout)
     app.router.add_get("/api/me", me)
@@ -144,7 +154,7 @@ OPENAPI: dict[str, Any] = {
                 "type": "object", "required": ["login", "password"],
                 "properties": {"login": {"type": "string"}, "password": {"type": "string"}}}}}},
             "responses": _responses({"type": "object", "properties": {
-                "csrf_token": {"type": "string"}, "staff": _ME}}, 400, 401),
+                "csrf_token": {"type": "string"}, "staff": _ME}}, 400, 401, 429),
         }},
         "/api/logout": {"post": {"summary": "End the session", "security": [{"session": []}],
                                  "parameters": _CSRF,

@@ -15,7 +15,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -30,6 +30,39 @@ STAFF = web.RequestKey("staff", StaffMember)
 SESSION_HASH = web.RequestKey("session_token_hash", str)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+class LoginThrottle:
+    """Refuse sign-in for a login after repeated wrong passwords, for a while.
+
+    Kept in memory per process: it slows guessing without a store round trip; a restart
+    forgets it, which costs an attacker nothing they could not get by waiting.
+    """
+
+    def __init__(self) -> None:
+        self._failures: dict[str, list[datetime]] = {}
+
+    def blocked(self, login: str, now: datetime) -> bool:
+        """Return True if ``login`` has failed too often lately."""
+        recent = [t for t in self._failures.get(login, []) if now - t < FAILURE_WINDOW]
+        self._failures[login] = recent
+        return len(recent) >= MAX_FAILURES
+
+    def failed(self, login: str, now: datetime) -> None:
+        """Count one wrong password for ``login``."""
+        self._failures.setdefault(login, []).append(now)
+        if len(self._failures) > 10_000:  # bound memory against a flood of made-up logins
+            self._failures.pop(next(iter(self._failures)))
+
+    def succeeded(self, login: str) -> None:
+        """Forget the failures of ``login``."""
+        self._failures.pop(login, None)
+
+
+THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 
 
 def api_error(status: int, code: str, message: str) -> web.Response:
