@@ -53,6 +53,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 f"{app[keys.LINE_ENDPOINT]}",
                 f"  chat as a user:  {base}/demo",
             ]
+            login, password = app[keys.DEMO_ACCOUNT]
+            shown = password or "(unknown: delete var/ to start the demo afresh)"
+            lines.append(
+                f"  staff sign-in (operator API, {base}/api/openapi.json): "
+                f"login {login}, password {shown}"
+            )
         print("\n".join(lines), flush=True)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(

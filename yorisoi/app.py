@@ -17,6 +17,7 @@ import structlog
 from aiohttp import web
 
 from yorisoi import keys
+from yorisoi.admin.staff import ensure_demo_account
 from yorisoi.clock import Clock, SystemClock
 from yorisoi.config import Settings, ensure_secret_key
 from yorisoi.content import ContentLibrary
@@ -95,6 +96,12 @@ def create_app(
         app[keys.CONTENT] = library
         yield
 
+    async def demo_account_ctx(app: web.Application) -> AsyncIterator[None]:
+        app[keys.DEMO_ACCOUNT] = await ensure_demo_account(
+            app[keys.STORE], settings.var_dir, app[keys.CLOCK].now()
+        )
+        yield
+
     async def standin_ctx(app: web.Application) -> AsyncIterator[None]:
         from yorisoi.line.standin import StandIn
 
@@ -163,6 +170,7 @@ def create_app(
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(content_ctx)
     if settings.demo:
+        app.cleanup_ctx.append(demo_account_ctx)
         app.cleanup_ctx.append(standin_ctx)
     app.cleanup_ctx.append(line_ctx)
     app.cleanup_ctx.append(workers_ctx)

@@ -24,3 +24,4 @@ SCHEDULER = web.AppKey("scheduler", "Scheduler")
 STANDIN = web.AppKey("standin", "StandIn | None")
 LINE_ENDPOINT = web.AppKey("line_endpoint", str)
 CHANNEL_SECRET = web.AppKey("channel_secret", str)
+DEMO_ACCOUNT = web.AppKey("demo_account", tuple)  # (login, password or None), demo mode only

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from yorisoi.admin.staff import StaffInputError, add_staff, hash_password, verify
+from yorisoi.admin.staff import (
+    StaffInputError,
+    add_staff,
+    ensure_demo_account,
+    hash_password,
+    verify,
+)
 from yorisoi.clock import FakeClock
 from yorisoi.config import REPO_ROOT
 from yorisoi.store.port import AlreadyExists, StaffMember, Store
@@ -69,3 +75,16 @@ def test_staff_add_command_reads_the_password_from_stdin(tmp_path: Path) -> None
 
     member = asyncio.run(stored())
     assert member is not None and verify(member.password_hash, PASSWORD).ok
+
+
+async def test_demo_mode_has_an_admin_account_whose_password_survives_restarts(
+    store: Store, clock: FakeClock, tmp_path: Path
+) -> None:
+    login, password = await ensure_demo_account(store, tmp_path / "var", clock.now())
+    assert login == "demo" and password
+    member = await store.staff_by_login("demo")
+    assert member is not None and member.role == "admin" and verify(member.password_hash, password).ok
+    assert await ensure_demo_account(store, tmp_path / "var", clock.now()) == (login, password)
+    assert (tmp_path / "var" / "demo_password").stat().st_mode & 0o777 == 0o600
+    (tmp_path / "var" / "demo_password").unlink()  # the database outlives the file
+    assert await ensure_demo_account(store, tmp_path / "var", clock.now()) == ("demo", None)

@@ -7,10 +7,13 @@ upgraded because the parameters were raised since it was made.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -76,3 +79,33 @@ async def add_staff(
     )
     await store.add_staff(member)
     return member
+
+
+DEMO_LOGIN = "demo"
+
+
+def _demo_password(path: Path) -> str:
+    """Read the demo password, or make one readable by this user only."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(12)
+    path.touch(mode=0o600)
+    path.write_text(password + "\n", encoding="utf-8")
+    return password
+
+
+async def ensure_demo_account(store: Store, var_dir: Path, now: datetime) -> tuple[str, str | None]:
+    """Give demo mode an admin account; return its login and password (None if unknown).
+
+    The password is generated once and kept in ``var/demo_password`` (mode 0600) so the
+    console can show it on every start. Demo mode only: real accounts come from
+    ``yorisoi staff add`` and their passwords are never stored.
+    """
+    password = await asyncio.to_thread(_demo_password, var_dir / "demo_password")
+    member = await store.staff_by_login(DEMO_LOGIN)
+    if member is None:
+        await add_staff(store, DEMO_LOGIN, "admin", password, now, display_name="デモ相談員")
+        return DEMO_LOGIN, password
+    # The database may be older than the password file (or the other way round).
+    return DEMO_LOGIN, password if verify(member.password_hash, password).ok else None
