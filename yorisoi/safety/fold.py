@@ -195,19 +195,19 @@ def _dictionary() -> Dictionary:
 _local = threading.local()
 
 
-def _tokenizer() -> Tokenizer:
+def tokenizer() -> Tokenizer:
     """Return this thread's tokenizer over the shared dictionary."""
-    tokenizer: Tokenizer | None = getattr(_local, "tokenizer", None)
-    if tokenizer is None:
-        tokenizer = _dictionary().tokenizer(mode=SplitMode.C)
-        _local.tokenizer = tokenizer
-    return tokenizer
+    mine: Tokenizer | None = getattr(_local, "tokenizer", None)
+    if mine is None:
+        mine = _dictionary().tokenizer(mode=SplitMode.C)
+        _local.tokenizer = mine
+    return mine
 
 
 def analyse(prefolded: str) -> list[Word]:
     """Split `prefolded` text into words with their folded surface, normalised and base forms."""
     words: list[Word] = []
-    for morpheme in _tokenizer().tokenize(prefolded):
+    for morpheme in tokenizer().tokenize(prefolded):
         surface = morpheme.surface()
         forms = frozenset(
             kana_fold(form)
