@@ -39,6 +39,7 @@ class ReloadReport:
 
 def check_content(content_dir: Path) -> list[FlowProblem]:
     """Validate every content file; return the problems (empty when all is well)."""
+    from yorisoi.faq.model import load_entries, load_synonyms
     from yorisoi.operators.hours import check_hours
     from yorisoi.safety.lexicon import check_lexicon
 
@@ -49,6 +50,11 @@ def check_content(content_dir: Path) -> list[FlowProblem]:
     lexicon = content_dir / "states" / "safety" / "lexicon.yaml"
     if lexicon.exists():
         problems += check_lexicon(lexicon)
+    faq = content_dir / "faq"
+    if faq.is_dir():
+        problems += load_entries(faq)[1]
+        if (faq / "synonyms.yaml").exists():
+            problems += load_synonyms(faq / "synonyms.yaml")[1]
     return problems
 
 

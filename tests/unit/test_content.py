@@ -92,3 +92,13 @@ def test_check_command_validates_service_hours(content: Path, capsys: pytest.Cap
     )
     assert main(["check", "--content", str(content)]) == 1
     assert "hours.yaml:3: " in capsys.readouterr().out
+
+
+def test_check_command_validates_faq_synonyms(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    faq = content / "faq"
+    faq.mkdir()
+    (faq / "synonyms.yaml").write_text(
+        "synonyms:\n  - [旦那, 夫]\n  - [夫, 主人]\n", encoding="utf-8"
+    )
+    assert main(["check", "--content", str(content)]) == 1
+    assert "synonyms.yaml:3: " in capsys.readouterr().out
