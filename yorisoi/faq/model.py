@@ -205,17 +205,24 @@ def _phrasing_lines(raw: LineMap) -> list[tuple[str, int]]:
     return found
 
 
-def parse_entries(text: str, file: str) -> tuple[list[Entry], list[FlowProblem]]:
-    """Validate the YAML `text` of the entry file `file`; return its good entries and problems."""
+def _top_list(
+    text: str, file: str, kind: tuple[str, str, str], key: str
+) -> tuple[Problems, Any]:
+    """Read a file whose only top-level key holds a list; return the report and that list."""
     report = Problems(file)
     data, syntax_problem = read_yaml(text, file)
     if syntax_problem is not None:
-        return [], [syntax_problem]
-    kind = ("an FAQ file", "the FAQ file", "an FAQ file needs")
-    top = top_mapping(report, data, kind, ("entries",), ("entries",))
-    if top is None or "entries" not in top:
-        return [], report.in_order()
-    items = as_list(report, top["entries"], top.key_lines["entries"], "entries")
+        report.found.append(syntax_problem)
+        return report, None
+    top = top_mapping(report, data, kind, (key,), (key,))
+    if top is None or key not in top:
+        return report, None
+    return report, as_list(report, top[key], top.key_lines[key], key)
+
+
+def parse_entries(text: str, file: str) -> tuple[list[Entry], list[FlowProblem]]:
+    """Validate the YAML `text` of the entry file `file`; return its good entries and problems."""
+    report, items = _top_list(text, file, ("an FAQ file", "the FAQ file", "an FAQ file needs"), "entries")
     if items is None:
         return [], report.in_order()
     entries: list[Entry] = []
@@ -298,15 +305,8 @@ def _read_text(path: Path) -> tuple[str, FlowProblem | None]:
 
 def parse_synonyms(text: str, file: str) -> tuple[list[SynonymGroup], list[FlowProblem]]:
     """Validate the YAML `text` of a synonym file; return its good groups and problems."""
-    report = Problems(file)
-    data, syntax_problem = read_yaml(text, file)
-    if syntax_problem is not None:
-        return [], [syntax_problem]
     kind = ("a synonym file", "the synonym file", "a synonym file needs")
-    top = top_mapping(report, data, kind, ("synonyms",), ("synonyms",))
-    if top is None or "synonyms" not in top:
-        return [], report.in_order()
-    items = as_list(report, top["synonyms"], top.key_lines["synonyms"], "synonyms")
+    report, items = _top_list(text, file, kind, "synonyms")
     if items is None:
         return [], report.in_order()
     groups: list[SynonymGroup] = []
