@@ -1,8 +1,8 @@
 """Risk screener quality: recall and precision for `high` on the hand-labelled messages.
 
 Reads bench/risk_messages.tsv (split, label, kind, text), screens every message with the lexicon
-in states/safety/lexicon.yaml and prints, for all messages, the `tune` split (used while writing the
-lexicon) and the `heldout` split (never used to tune it):
+in states/safety/lexicon.yaml and prints, for all messages and for each split (`tune`, used while
+writing the lexicon; `heldout` and `heldout2`, never used to tune it, see SPLITS):
 
 * recall and precision of `high`;
 * the share of `high` messages screened `none` (missed entirely, not even a concern);
@@ -14,7 +14,8 @@ Each split is scored twice: by the rules alone and by the rules plus similarity 
 to embed the whole set as one batch and the memory the model adds (RSS delta).
 
 The figures are appended to bench/RESULTS.md unless --no-append is given; --misses SPLIT lists
-the messages of that split whose level differs from the label (use it on `tune` only);
+the messages of that split whose level differs from the label (`tune` only, it refuses the
+held-out splits);
 --distribution prints the similarity scores of tune `high` and tune ordinary messages, the
 evidence for the thresholds in yorisoi/safety/screen.py (tune only, never held-out).
 
@@ -49,6 +50,10 @@ from yorisoi.safety.similar import Similarity
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = ROOT / "bench" / "risk_messages.tsv"
 RESULTS = ROOT / "bench" / "RESULTS.md"
+# tune: used while writing the lexicon. heldout: the first held-out batch (read, never tuned
+# on, by the second round's author). heldout2: written in the second round before any change
+# to the screener, scored only in aggregate.
+SPLITS = ("tune", "heldout", "heldout2")
 RECALL_GOAL = 0.95
 ORDINARY_HIGH_GOAL = 0.03
 
@@ -123,6 +128,7 @@ def figures(scored: list[Scored]) -> dict[str, float]:
             sum(1 for s in ordinary if s.level is not Level.NONE), len(ordinary)
         ),
         "p50_ms": statistics.median(latencies),
+        "p95_ms": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))],
         "p99_ms": latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))],
     }
 
@@ -131,15 +137,16 @@ def table(rows: dict[str, dict[str, float]]) -> str:
     """Return the figures as a Markdown table, one row per screener and split."""
     lines = [
         "| screener / split | messages (high / ordinary) | recall high | precision high "
-        "| high→none | ordinary→high | ordinary→concern+ | p50 ms | p99 ms |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| high→none | ordinary→high | ordinary→concern+ | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, f in rows.items():
         lines.append(
             f"| {name} | {f['n']:.0f} ({f['n_high']:.0f} / {f['n_ordinary']:.0f}) "
             f"| {f['recall_high']:.3f} | {f['precision_high']:.3f} | {f['high_to_none']:.3f} "
             f"| {f['ordinary_to_high']:.3f} "
-            f"| {f['ordinary_raised']:.3f} | {f['p50_ms']:.2f} | {f['p99_ms']:.2f} |"
+            f"| {f['ordinary_raised']:.3f} | {f['p50_ms']:.2f} | {f['p95_ms']:.2f} "
+            f"| {f['p99_ms']:.2f} |"
         )
     return "\n".join(lines)
 
@@ -224,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         "--distribution", action="store_true", help="print tune similarity score quantiles"
     )
     args = parser.parse_args(argv)
+    if args.misses and args.misses != "tune":
+        # Listing held-out misses is how a held-out set quietly becomes a tuning set.
+        parser.error("--misses lists the tune split only")
 
     items = read_messages()
     started = time.perf_counter()
@@ -242,8 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, each in (("rules", rules), ("rules+similarity", screener)):
         scored = scored_by[name] = score(each, items)
         rows[f"{name} / all"] = figures(scored)
-        rows[f"{name} / tune"] = figures([s for s in scored if s.item.split == "tune"])
-        rows[f"{name} / heldout"] = figures([s for s in scored if s.item.split == "heldout"])
+        for split in SPLITS:
+            rows[f"{name} / {split}"] = figures([s for s in scored if s.item.split == split])
     report = table(rows)
     model = model_figures(screener.similarity, items)
     timing = (
