@@ -13,6 +13,8 @@ from yorisoi.clock import FakeClock
 from yorisoi.store.port import (
     AlreadyExists,
     AuditEntry,
+    Case,
+    CaseStatus,
     Conversation,
     DeliveryAttempt,
     EventStatus,
@@ -354,7 +356,8 @@ async def test_jobs_claim_due_with_lease(store: Store, clock: FakeClock) -> None
 
 async def test_staff(store: Store, clock: FakeClock) -> None:
     member = StaffMember(id="s1", login="sato", display_name="佐藤", role="responder",
-                         password_hash="$argon2id$x", created_at=clock.now())
+                         password_hash="$argon2id$x", created_at=clock.now(),
+                         topics=["youth", "mothers"])
     await store.add_staff(member)
     with pytest.raises(AlreadyExists):
         await store.add_staff(StaffMember(id="s2", login="sato", display_name="x", role="admin",
@@ -371,6 +374,82 @@ async def test_staff(store: Store, clock: FakeClock) -> None:
     await store.set_on_duty("s1", False)
     off = await store.staff_by_id("s1")
     assert off is not None and not off.on_duty
+
+
+# --- cases -------------------------------------------------------------------------
+
+
+def _case(case_id: str, clock: FakeClock, *, risk: str = "none", since_minutes: int = 0,
+          status: CaseStatus = CaseStatus.WAITING) -> Case:
+    return Case(id=case_id, status=status, topic="mothers", mode="vent", opened_at=clock.now(),
+                waiting_since=clock.now() + timedelta(minutes=since_minutes), risk=risk,
+                night=True, record={"category": "x"})
+
+
+async def _save_case(store: Store, clock: FakeClock, user: str, case: Case) -> Conversation:
+    conv = await store.load_conversation(user) or Conversation(
+        user_id=user, flow="default", state="menu", ref="r-" + user[-6:])
+    conv.case = case
+    assert await store.commit_turn(TurnCommit(conversation=conv, now=clock.now()))
+    saved = await store.load_conversation(user)
+    assert saved is not None
+    return saved
+
+
+async def test_case_round_trips_and_is_found_by_ref(store: Store, clock: FakeClock) -> None:
+    case = _case("c1", clock, risk="concern")
+    saved = await _save_case(store, clock, USER_A, case)
+    assert saved.case == case and saved.ref == "r-aaaaaa"
+    by_ref = await store.conversation_by_ref("r-aaaaaa")
+    assert by_ref is not None and by_ref.user_id == USER_A and by_ref.case == case
+    assert await store.conversation_by_ref("unknown") is None
+
+
+async def test_queue_orders_by_risk_then_waiting_time(store: Store, clock: FakeClock) -> None:
+    users = ["U" + c * 32 for c in "cdefg"]
+    await _save_case(store, clock, users[0], _case("c0", clock, since_minutes=1))
+    await _save_case(store, clock, users[1], _case("c1", clock, risk="high", since_minutes=5))
+    await _save_case(store, clock, users[2], _case("c2", clock, since_minutes=0))
+    await _save_case(store, clock, users[3], _case("c3", clock, risk="high", since_minutes=2))
+    await _save_case(store, clock, users[4], _case("c4", clock, status=CaseStatus.ACTIVE))
+    waiting = await store.list_cases(CaseStatus.WAITING)
+    assert [c.case.id for c in waiting if c.case] == ["c3", "c1", "c2", "c0"]
+    assert [c.case.id for c in await store.list_cases(CaseStatus.ACTIVE) if c.case] == ["c4"]
+    # A risk raised later moves the case up at once.
+    conv = waiting[-1]
+    assert conv.case is not None
+    conv.case.risk = "high"
+    assert await store.commit_turn(TurnCommit(conversation=conv, now=clock.now()))
+    again = await store.list_cases(CaseStatus.WAITING)
+    assert [c.case.id for c in again if c.case] == ["c0", "c3", "c1", "c2"]
+
+
+async def test_closed_cases_are_listed_and_archived(store: Store, clock: FakeClock) -> None:
+    saved = await _save_case(store, clock, USER_A, _case("c1", clock))
+    assert saved.case is not None
+    closed = saved.case.copy()
+    closed.status, closed.closed_at = CaseStatus.CLOSED, clock.now()
+    closed.record = {"category": "子育て", "response_type": "傾聴", "note": "n"}
+    saved.case = closed
+    assert await store.commit_turn(TurnCommit(conversation=saved, now=clock.now(), archive=[closed]))
+    clock.advance(60)
+    other = _case("c2", clock, status=CaseStatus.CLOSED)
+    other.closed_at = clock.now()
+    conv_b = Conversation(user_id=USER_B, flow="default", state="menu", ref="rb", case=other)
+    assert await store.commit_turn(TurnCommit(conversation=conv_b, now=clock.now(), archive=[other]))
+    assert [c.case.id for c in await store.list_cases(CaseStatus.CLOSED) if c.case] == ["c2", "c1"]
+    assert await store.list_cases(CaseStatus.WAITING) == []
+    assert [c.id for c in await store.archived_cases()] == ["c2", "c1"]
+    assert (await store.archived_cases())[1].record["response_type"] == "傾聴"
+
+
+async def test_refused_turn_archives_nothing(store: Store, clock: FakeClock) -> None:
+    saved = await _save_case(store, clock, USER_A, _case("c1", clock))
+    stale = Conversation(user_id=USER_A, flow="default", state="menu", version=saved.version - 1,
+                         ref=saved.ref)
+    closed = _case("c1", clock, status=CaseStatus.CLOSED)
+    assert not await store.commit_turn(TurnCommit(conversation=stale, now=clock.now(), archive=[closed]))
+    assert await store.archived_cases() == []
 
 
 async def test_staff_sessions_expire_and_end(store: Store, clock: FakeClock) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from yorisoi.store.port import CaseStatus
 from yorisoi.store.sqlite import SQLiteStore
 
 
@@ -24,5 +25,26 @@ async def test_a_database_from_before_the_on_duty_column_is_upgraded(tmp_path: P
         await store.set_on_duty("s1", True)
         again = await store.staff_by_id("s1")
         assert again is not None and again.on_duty
+    finally:
+        await store.close()
+
+
+async def test_a_database_from_before_cases_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE conversations (user_id TEXT PRIMARY KEY, flow TEXT NOT NULL, state TEXT "
+            "NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL, blocked INTEGER NOT NULL "
+            "DEFAULT 0, applied_events TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms "
+            "INTEGER NOT NULL)"
+        )
+        db.execute("INSERT INTO conversations VALUES ('U1', 'default', 'menu', 3, '{}', 0, '[]', 0, 0)")
+    store = await SQLiteStore.open(path)
+    try:
+        old = await store.load_conversation("U1")
+        assert old is not None and old.case is None and old.ref == "" and old.version == 3
+        assert await store.list_cases(CaseStatus.WAITING) == []
+        member = await store.list_staff()
+        assert member == []
     finally:
         await store.close()

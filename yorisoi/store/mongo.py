@@ -64,6 +64,8 @@ from yorisoi.store.port import (
     UNFINISHED_OUTBOX,
     AlreadyExists,
     AuditEntry,
+    Case,
+    CaseStatus,
     ContentVersion,
     Conversation,
     DeliveryAttempt,
@@ -80,6 +82,7 @@ from yorisoi.store.port import (
     StoreError,
     StoreUnavailable,
     TurnCommit,
+    risk_rank,
 )
 from yorisoi.store.sqlite import redact_raw_event
 
@@ -180,6 +183,7 @@ class _TurnDocs:
     messages: list[Doc]
     outbox: list[Doc]
     jobs: list[Doc]
+    archive: list[Doc]
 
 
 class MongoStore:
@@ -198,6 +202,7 @@ class MongoStore:
         self._outbox: Collection = db["outbox"]
         self._deliveries: Collection = db["deliveries"]
         self._jobs: Collection = db["jobs"]
+        self._archive: Collection = db["case_archive"]
         self._staff: Collection = db["staff"]
         self._content: Collection = db["content"]
         self._audit: Collection = db["audit"]
@@ -246,6 +251,12 @@ class MongoStore:
         await self._inbox.create_index("line_message_id")
         await self._inbox.create_index("finished_at")
         await self._conversations.create_index("open_turns.id", sparse=True)
+        await self._conversations.create_index("ref", unique=True, sparse=True)
+        await self._conversations.create_index(
+            [("case_status", 1), ("case_rank", -1), ("case_since", 1), ("_id", 1)]
+        )
+        await self._conversations.create_index([("case_status", 1), ("case_closed", -1)])
+        await self._archive.create_index("closed_at")
         await self._messages.create_index([("user_id", 1), ("version", 1), ("pos", 1)])
         await self._messages.create_index("line_message_id")
         await self._messages.create_index("at")
@@ -395,7 +406,33 @@ class MongoStore:
         if doc is None:
             return None
         await self._finish_turns(doc)
-        return _record(Conversation, doc, "user_id")
+        return _conversation(doc)
+
+    @_guarded
+    async def conversation_by_ref(self, ref: str) -> Conversation | None:
+        """Return the conversation with this staff-facing id."""
+        doc = await self._conversations.find_one({"ref": ref})
+        if doc is None:
+            return None
+        await self._finish_turns(doc)
+        return _conversation(doc)
+
+    @_guarded
+    async def list_cases(self, status: CaseStatus, limit: int = 200) -> list[Conversation]:
+        """Return conversations by case status in queue order (see the port)."""
+        order = (
+            [("case_closed", -1)]
+            if status == CaseStatus.CLOSED
+            else [("case_rank", -1), ("case_since", 1), ("_id", 1)]
+        )
+        cursor = self._conversations.find({"case_status": str(status)}).sort(order).limit(limit)
+        return [_conversation(d) for d in await cursor.to_list(None)]
+
+    @_guarded
+    async def archived_cases(self, limit: int = 100) -> list[Case]:
+        """Return archived closed cases, newest first."""
+        cursor = self._archive.find(VISIBLE).sort("closed_at", -1).limit(limit)
+        return [Case.from_dict(d["case"]) for d in await cursor.to_list(None)]
 
     @_guarded
     async def commit_turn(self, commit: TurnCommit) -> bool:
@@ -409,6 +446,15 @@ class MongoStore:
             ],
             outbox=[_doc(o, turn=token, **_NEW_OUTBOX) for o in commit.outbox],
             jobs=[_job_doc(j, turn=token) for j in commit.jobs],
+            archive=[
+                {
+                    "_id": c.id,
+                    "closed_at": _db_time(c.closed_at or commit.now),
+                    "case": c.to_dict(),
+                    "turn": token,
+                }
+                for c in commit.archive
+            ],
         )
         await self._stage(docs, now)
         applied = list(conv.applied_events)
@@ -420,7 +466,14 @@ class MongoStore:
             "at": now,
             "redact": list(commit.redact_line_message_ids),
         }
+        case = conv.case
         saved: Doc = {
+            "ref": conv.ref or None,
+            "case": case.to_dict() if case else None,
+            "case_status": str(case.status) if case else None,
+            "case_rank": risk_rank(case.risk) if case else None,
+            "case_since": _db_time(case.waiting_since) if case else None,
+            "case_closed": _db_time(case.closed_at) if case and case.closed_at else None,
             "flow": conv.flow,
             "state": conv.state,
             "data": conv.data,
@@ -473,6 +526,7 @@ class MongoStore:
             (self._messages, docs.messages),
             (self._outbox, docs.outbox),
             (self._jobs, docs.jobs),
+            (self._archive, docs.archive),
         ]
 
     async def _stage(self, docs: _TurnDocs, now: datetime) -> None:
@@ -523,6 +577,7 @@ class MongoStore:
         by_token = [
             (self._messages, docs.messages if docs else None),
             (self._outbox, docs.outbox if docs else None),
+            (self._archive, docs.archive if docs else None),
         ]
         for coll, final in by_token:
             if final == []:
@@ -863,9 +918,19 @@ class MongoStore:
         inbox = await self._inbox.delete_many(
             {"status": {"$ne": PENDING}, "finished_at": {"$lt": _db_time(inbox_before)}}
         )
-        for coll in (self._messages, self._outbox, self._jobs):
+        for coll in (self._messages, self._outbox, self._jobs, self._archive):
             await coll.delete_many({"staged": {"$lt": cut}})
         return {"messages": messages.deleted_count, "inbox": inbox.deleted_count}
+
+
+def _conversation(doc: Doc) -> Conversation:
+    """Build a Conversation from its document (the case is kept as ``Case.to_dict`` data)."""
+    case = doc.get("case")
+    plain = {k: v for k, v in doc.items() if k not in ("case", "ref")}
+    conversation = _record(Conversation, plain, "user_id")
+    conversation.ref = doc.get("ref") or ""
+    conversation.case = Case.from_dict(case) if case else None
+    return conversation
 
 
 def _job_doc(job: Job, **extra: Any) -> Doc:

@@ -97,6 +97,121 @@ class StoredEvent:
     line_message_id: str | None = None
 
 
+class CaseStatus(enum.StrEnum):
+    """Where a case is: waiting for a responder, with one, or closed."""
+
+    WAITING = "waiting"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+OPEN_CASE = (CaseStatus.WAITING, CaseStatus.ACTIVE)
+RISK_LEVELS = ("none", "concern", "high")
+
+
+def risk_rank(level: str) -> int:
+    """Return 0, 1 or 2 for none, concern, high (unknown levels count as concern)."""
+    return RISK_LEVELS.index(level) if level in RISK_LEVELS else 1
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _from_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(slots=True)
+class Case:
+    """What responders work on: a request for a person, from opening to the closing record.
+
+    A conversation holds at most one case at a time (the open one, or the last closed one);
+    closed cases are also archived whole (``TurnCommit.archive``) for the records.
+    ``mode`` says how it opened: ``handoff`` (相談員と話す), ``vent`` (モヤモヤを話す) or
+    ``message`` (free text the bot could not answer). ``night`` marks a case that arrived
+    outside service hours; ``night_acked_until`` is the opening the user was told about,
+    so later night messages before it get no second acknowledgement.
+    """
+
+    id: str
+    status: CaseStatus
+    topic: str  # youth, mothers, general
+    mode: str  # handoff, vent, message
+    opened_at: datetime
+    waiting_since: datetime
+    risk: str = "none"
+    night: bool = False
+    assigned_to: str | None = None
+    assigned_name: str | None = None
+    claimed_at: datetime | None = None
+    closed_at: datetime | None = None
+    last_message_at: datetime | None = None
+    staff_replied_at: datetime | None = None
+    night_acked_until: datetime | None = None
+    morning_sent_at: datetime | None = None
+    alerted_at: datetime | None = None
+    record: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_open(self) -> bool:
+        """True while the case waits for or is with a responder."""
+        return self.status in OPEN_CASE
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the case as JSON-ready data (datetimes as ISO 8601 strings)."""
+        return {
+            "id": self.id,
+            "status": str(self.status),
+            "topic": self.topic,
+            "mode": self.mode,
+            "opened_at": _iso(self.opened_at),
+            "waiting_since": _iso(self.waiting_since),
+            "risk": self.risk,
+            "night": self.night,
+            "assigned_to": self.assigned_to,
+            "assigned_name": self.assigned_name,
+            "claimed_at": _iso(self.claimed_at),
+            "closed_at": _iso(self.closed_at),
+            "last_message_at": _iso(self.last_message_at),
+            "staff_replied_at": _iso(self.staff_replied_at),
+            "night_acked_until": _iso(self.night_acked_until),
+            "morning_sent_at": _iso(self.morning_sent_at),
+            "alerted_at": _iso(self.alerted_at),
+            "record": dict(self.record),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Case:
+        """Rebuild a case saved with ``to_dict``."""
+        opened = _from_iso(data["opened_at"])
+        assert opened is not None
+        return cls(
+            id=data["id"],
+            status=CaseStatus(data["status"]),
+            topic=data["topic"],
+            mode=data["mode"],
+            opened_at=opened,
+            waiting_since=_from_iso(data.get("waiting_since")) or opened,
+            risk=data.get("risk", "none"),
+            night=bool(data.get("night")),
+            assigned_to=data.get("assigned_to"),
+            assigned_name=data.get("assigned_name"),
+            claimed_at=_from_iso(data.get("claimed_at")),
+            closed_at=_from_iso(data.get("closed_at")),
+            last_message_at=_from_iso(data.get("last_message_at")),
+            staff_replied_at=_from_iso(data.get("staff_replied_at")),
+            night_acked_until=_from_iso(data.get("night_acked_until")),
+            morning_sent_at=_from_iso(data.get("morning_sent_at")),
+            alerted_at=_from_iso(data.get("alerted_at")),
+            record=dict(data.get("record") or {}),
+        )
+
+    def copy(self) -> Case:
+        """Return an independent copy (turns change copies, never the loaded record)."""
+        return Case.from_dict(self.to_dict())
+
+
 @dataclass(slots=True)
 class Conversation:
     """One user's conversation with the bot: where the flow stands, and what it remembers.
@@ -104,6 +219,8 @@ class Conversation:
     ``version`` is 0 for a conversation never saved; each committed turn adds one.
     ``applied_events`` holds the ids of the last events applied, so that an event whose
     turn committed but whose inbox row was not yet marked done is never applied twice.
+    ``ref`` is the conversation's id for staff: random, so that nothing shown in the
+    operator view leads back to the LINE user id. ``case`` is the open or last closed case.
     """
 
     user_id: str
@@ -115,6 +232,8 @@ class Conversation:
     applied_events: list[str] = field(default_factory=list)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    ref: str = ""
+    case: Case | None = None
 
 
 APPLIED_EVENTS_KEPT = 50
@@ -210,6 +329,7 @@ class TurnCommit:
     outbox: list[OutboxRow] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
     redact_line_message_ids: list[str] = field(default_factory=list)
+    archive: list[Case] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -224,6 +344,7 @@ class StaffMember:
     created_at: datetime
     active: bool = True
     on_duty: bool = False
+    topics: list[str] = field(default_factory=list)  # a responder's topics; empty: all
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +441,16 @@ class Store(Protocol):
 
     async def conversation_messages(self, user_id: str, limit: int = 200) -> list[LoggedMessage]:
         """Return the newest ``limit`` log entries of a conversation, oldest first."""
+
+    async def conversation_by_ref(self, ref: str) -> Conversation | None:
+        """Return the conversation with this staff-facing id."""
+
+    async def list_cases(self, status: CaseStatus, limit: int = 200) -> list[Conversation]:
+        """Return conversations whose case has this status: open ones by risk (highest
+        first) then waiting since (oldest first); closed ones newest closed first."""
+
+    async def archived_cases(self, limit: int = 100) -> list[Case]:
+        """Return closed cases from the archive, newest closed first."""
 
     # --- outbox ----------------------------------------------------------------------
     async def claim_outbox_heads(

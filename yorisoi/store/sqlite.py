@@ -34,6 +34,8 @@ from yorisoi.store.port import (
     UNFINISHED_OUTBOX,
     AlreadyExists,
     AuditEntry,
+    Case,
+    CaseStatus,
     ContentVersion,
     Conversation,
     DeliveryAttempt,
@@ -49,6 +51,7 @@ from yorisoi.store.port import (
     StoredEvent,
     StoreUnavailable,
     TurnCommit,
+    risk_rank,
 )
 
 T = TypeVar("T")
@@ -89,8 +92,21 @@ CREATE TABLE IF NOT EXISTS conversations (
     blocked INTEGER NOT NULL DEFAULT 0,
     applied_events TEXT NOT NULL,
     created_ms INTEGER NOT NULL,
-    updated_ms INTEGER NOT NULL
+    updated_ms INTEGER NOT NULL,
+    ref TEXT,
+    case_status TEXT,
+    case_rank INTEGER,
+    case_since_ms INTEGER,
+    case_closed_ms INTEGER,
+    case_json TEXT
 );
+
+CREATE TABLE IF NOT EXISTS case_archive (
+    id TEXT PRIMARY KEY,
+    closed_ms INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_archive_closed ON case_archive (closed_ms);
 
 CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -168,7 +184,8 @@ CREATE TABLE IF NOT EXISTS staff (
     password_hash TEXT NOT NULL,
     created_ms INTEGER NOT NULL,
     active INTEGER NOT NULL DEFAULT 1,
-    on_duty INTEGER NOT NULL DEFAULT 0
+    on_duty INTEGER NOT NULL DEFAULT 0,
+    topics TEXT NOT NULL DEFAULT '[]'
 );
 
 CREATE TABLE IF NOT EXISTS staff_sessions (
@@ -403,20 +420,32 @@ class SQLiteStore:
     async def load_conversation(self, user_id: str) -> Conversation | None:
         """Return the user's conversation or None."""
         rows = await self._read("SELECT * FROM conversations WHERE user_id = ?", (user_id,))
-        if not rows:
-            return None
-        r = rows[0]
-        return Conversation(
-            user_id=r["user_id"],
-            flow=r["flow"],
-            state=r["state"],
-            version=r["version"],
-            data=json.loads(r["data"]),
-            blocked=bool(r["blocked"]),
-            applied_events=json.loads(r["applied_events"]),
-            created_at=_dt(r["created_ms"]),
-            updated_at=_dt(r["updated_ms"]),
+        return _conversation(rows[0]) if rows else None
+
+    async def conversation_by_ref(self, ref: str) -> Conversation | None:
+        """Return the conversation with this staff-facing id."""
+        rows = await self._read("SELECT * FROM conversations WHERE ref = ?", (ref,))
+        return _conversation(rows[0]) if rows else None
+
+    async def list_cases(self, status: CaseStatus, limit: int = 200) -> list[Conversation]:
+        """Return conversations by case status in queue order (see the port)."""
+        order = (
+            "case_closed_ms DESC"
+            if status == CaseStatus.CLOSED
+            else "case_rank DESC, case_since_ms, user_id"
         )
+        rows = await self._read(
+            f"SELECT * FROM conversations WHERE case_status = ? ORDER BY {order} LIMIT ?",
+            (str(status), limit),
+        )
+        return [_conversation(r) for r in rows]
+
+    async def archived_cases(self, limit: int = 100) -> list[Case]:
+        """Return archived closed cases, newest first."""
+        rows = await self._read(
+            "SELECT body FROM case_archive ORDER BY closed_ms DESC LIMIT ?", (limit,)
+        )
+        return [Case.from_dict(json.loads(r["body"])) for r in rows]
 
     async def commit_turn(self, commit: TurnCommit) -> bool:
         """Save the turn in one transaction if the conversation version is unchanged."""
@@ -426,6 +455,8 @@ class SQLiteStore:
         if commit.event_id is not None:
             applied = [*applied, commit.event_id][-APPLIED_EVENTS_KEPT:]
 
+        case = conv.case
+
         def run(db: sqlite3.Connection) -> bool:
             values = (
                 conv.flow,
@@ -434,23 +465,39 @@ class SQLiteStore:
                 int(conv.blocked),
                 _dumps(applied),
                 now_ms,
+                conv.ref or None,
+                str(case.status) if case else None,
+                risk_rank(case.risk) if case else None,
+                _ms(case.waiting_since) if case else None,
+                _ms(case.closed_at) if case else None,
+                _dumps(case.to_dict()) if case else None,
             )
             if conv.version == 0:
                 cur = db.execute(
                     "INSERT INTO conversations (flow, state, data, blocked, applied_events, "
-                    "updated_ms, user_id, version, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) "
+                    "updated_ms, ref, case_status, case_rank, case_since_ms, case_closed_ms, "
+                    "case_json, user_id, version, created_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) "
                     "ON CONFLICT (user_id) DO NOTHING",
                     (*values, conv.user_id, now_ms),
                 )
             else:
                 cur = db.execute(
                     "UPDATE conversations SET flow = ?, state = ?, data = ?, blocked = ?, "
-                    "applied_events = ?, updated_ms = ?, version = version + 1 "
-                    "WHERE user_id = ? AND version = ?",
+                    "applied_events = ?, updated_ms = ?, ref = ?, case_status = ?, "
+                    "case_rank = ?, case_since_ms = ?, case_closed_ms = ?, case_json = ?, "
+                    "version = version + 1 WHERE user_id = ? AND version = ?",
                     (*values, conv.user_id, conv.version),
                 )
             if cur.rowcount != 1:
                 return False
+            for closed in commit.archive:
+                db.execute(
+                    "INSERT INTO case_archive (id, closed_ms, body) VALUES (?, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET closed_ms = excluded.closed_ms, "
+                    "body = excluded.body",
+                    (closed.id, _ms(closed.closed_at) or now_ms, _dumps(closed.to_dict())),
+                )
             if commit.messages:
                 db.executemany(
                     "INSERT INTO messages (id, user_id, direction, kind, text, at_ms, event_id, "
@@ -706,7 +753,7 @@ class SQLiteStore:
         def run(db: sqlite3.Connection) -> None:
             db.execute(
                 "INSERT INTO staff (id, login, display_name, role, password_hash, created_ms, "
-                "active) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "active, on_duty, topics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     member.id,
                     member.login,
@@ -715,6 +762,8 @@ class SQLiteStore:
                     member.password_hash,
                     to_ms(member.created_at),
                     int(member.active),
+                    int(member.on_duty),
+                    _dumps(list(member.topics)),
                 ),
             )
 
@@ -868,11 +917,33 @@ class SQLiteStore:
         return await self._tx(run)
 
 
+CASE_COLUMNS = (
+    ("ref", "TEXT"),
+    ("case_status", "TEXT"),
+    ("case_rank", "INTEGER"),
+    ("case_since_ms", "INTEGER"),
+    ("case_closed_ms", "INTEGER"),
+    ("case_json", "TEXT"),
+)
+
+
 async def _migrate(db: aiosqlite.Connection) -> None:
     """Bring a database made by an earlier version up to SCHEMA (columns added since)."""
     columns = {row[1] for row in await db.execute_fetchall("PRAGMA table_info(staff)")}
     if "on_duty" not in columns:
         await db.execute("ALTER TABLE staff ADD COLUMN on_duty INTEGER NOT NULL DEFAULT 0")
+    if "topics" not in columns:
+        await db.execute("ALTER TABLE staff ADD COLUMN topics TEXT NOT NULL DEFAULT '[]'")
+    columns = {row[1] for row in await db.execute_fetchall("PRAGMA table_info(conversations)")}
+    for name, kind in CASE_COLUMNS:
+        if name not in columns:
+            await db.execute(f"ALTER TABLE conversations ADD COLUMN {name} {kind}")
+    # Indexes on the columns above: created here, after they surely exist.
+    await db.execute("CREATE UNIQUE INDEX IF NOT EXISTS conversations_ref ON conversations (ref)")
+    await db.execute(
+        "CREATE INDEX IF NOT EXISTS conversations_queue "
+        "ON conversations (case_status, case_rank DESC, case_since_ms)"
+    )
 
 
 async def _configure(db: aiosqlite.Connection) -> None:
@@ -1030,6 +1101,23 @@ def _staff(r: sqlite3.Row) -> StaffMember:
         created_at=from_ms(r["created_ms"]),
         active=bool(r["active"]),
         on_duty=bool(r["on_duty"]),
+        topics=json.loads(r["topics"]),
+    )
+
+
+def _conversation(r: sqlite3.Row) -> Conversation:
+    return Conversation(
+        user_id=r["user_id"],
+        flow=r["flow"],
+        state=r["state"],
+        version=r["version"],
+        data=json.loads(r["data"]),
+        blocked=bool(r["blocked"]),
+        applied_events=json.loads(r["applied_events"]),
+        created_at=_dt(r["created_ms"]),
+        updated_at=_dt(r["updated_ms"]),
+        ref=r["ref"] or "",
+        case=Case.from_dict(json.loads(r["case_json"])) if r["case_json"] else None,
     )
 
 
