@@ -43,6 +43,17 @@ def test_emoji_become_words() -> None:
     assert prefold("血が🩸") == "血が血"
     # Variation selectors and joiners are dropped, not left between words.
     assert prefold("☠️") == "死"
+    # A run of one emoji is one word: Sudachi reads 薬薬薬 as an unknown noun.
+    assert prefold("💊💊💊飲みすぎた") == "薬飲みすぎた"
+    assert prefold("💊🔪") == "薬刃物"
+
+
+def test_shinda_in_hiragana_reads_as_a_form_of_shinu() -> None:
+    assert prefold("もうしんだほうがまし") == "もう死んだほうがまし"
+    assert prefold("しんでしまいたい") == "死んでしまいたい"
+    # Other words that start with しん stay as they are.
+    assert prefold("しんだいしゃ") == "しんだいしゃ"
+    assert prefold("しんでれら") == "しんでれら"
 
 
 def test_spaces_between_phrases_become_separators() -> None:

@@ -13,8 +13,15 @@ def test_risk_command_prints_one_json_line_per_message() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "yorisoi", "risk"],
         input="死にたい\n死ぬほど笑った\n",
-        capture_output=True, text=True, cwd=REPO_ROOT, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=60,
+        check=True,
     )
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [(r["text"], r["level"]) for r in lines] == [("死にたい", "high"), ("死ぬほど笑った", "none")]
+    assert [(r["text"], r["level"]) for r in lines] == [
+        ("死にたい", "high"),
+        ("死ぬほど笑った", "none"),
+    ]
     assert lines[0]["reasons"]

@@ -179,6 +179,14 @@ def test_a_negation_far_from_the_match_does_not_lower_it(screener: Screener) -> 
     assert screener.screen("死にたいのに死ねない").level is Level.HIGH
 
 
+@pytest.mark.parametrize("message", ["もう死ぬしかないと思う", "死ぬしかない"])
+def test_nothing_but_is_not_a_negation(screener: Screener, message: str) -> None:
+    # しかない says there is nothing else; it does not take the wish back.
+    result = screener.screen(message)
+    assert result.level is Level.HIGH
+    assert not any(reason.endswith(":negated") for reason in result.reasons)
+
+
 def test_an_idiom_only_covers_its_own_clause(screener: Screener) -> None:
     assert screener.screen("死ぬほど笑った").level is Level.NONE
     assert screener.screen("死ぬほど笑った、でももう死にたい").level is Level.HIGH

@@ -23,6 +23,7 @@ from yorisoi.safety.screen import (
     SIMILAR_CONCERN,
     SIMILAR_HIGH,
     SIMILAR_MEANING,
+    SIMILARITY_ERROR,
     SIMILARITY_UNAVAILABLE,
     Screener,
     Screening,
@@ -171,7 +172,7 @@ def test_a_missing_model_leaves_the_rules_and_says_so(monkeypatch: pytest.Monkey
     assert screener.screen("練炭を用意した") == Screening(Level.NONE, (SIMILARITY_UNAVAILABLE,))
 
 
-def test_a_failing_model_leaves_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_model_failing_on_a_message_makes_it_concern(monkeypatch: pytest.MonkeyPatch) -> None:
     screener = _screener(monkeypatch, SHIPPED, {})
 
     def broken(message: str) -> similar.Match:
@@ -179,7 +180,10 @@ def test_a_failing_model_leaves_the_rules(monkeypatch: pytest.MonkeyPatch) -> No
 
     assert screener.similarity is not None
     monkeypatch.setattr(screener.similarity, "score", broken)
-    assert screener.screen("こんにちは") == Screening(Level.NONE, (SIMILARITY_UNAVAILABLE,))
+    # Not fully screened is never `none`.
+    assert screener.screen("こんにちは") == Screening(Level.CONCERN, (SIMILARITY_ERROR,))
+    # A rule's `concern` or `high` needs no model.
+    assert screener.screen("つらい") == Screening(Level.CONCERN, ("distress",))
     assert screener.screen("死にたい").level is Level.HIGH
 
 

@@ -102,6 +102,9 @@ _VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Not after a kanji either, so that 田中氏に stays as it is.
     (re.compile(r"(?<![0-9一-龯])[氏4](?=に|ね|ぬ|んだ|んで|のう)"), "死"),
     (re.compile(r"[ｺこコ][ﾛろロ]ち(?=[てた])"), "殺し"),
+    # しんだ and しんで in hiragana are 死んだ, 死んで in chat (Sudachi reads しん as a noun);
+    # not しんだい (寝台), しんでん (神殿) or しんでれら.
+    (re.compile(r"しん(?=だ(?![いん])|で(?![んれ])|じゃ)"), "死ん"),
 )
 _SPACED_OUT = re.compile(r"(?<!\S)(?:\S[ \t\u3000]+){2,}\S(?!\S)")
 _WHITESPACE = re.compile(r"[ \t\u3000]+")
@@ -112,13 +115,19 @@ _LONG_RUN = re.compile(r"([ぁ-ゖ])\1{2,}")
 
 
 def _emoji_to_words(text: str) -> str:
-    """Replace risky emoji by words and drop variation selectors."""
+    """Replace risky emoji by words, one word for a run of the same emoji, and drop selectors."""
     out: list[str] = []
+    previous = ""
     for char in text:
+        if char in "\ufe0f\ufe0e\u200d":
+            continue
         if char in EMOJI_WORDS:
-            out.append(EMOJI_WORDS[char])
-        elif char not in "\ufe0f\ufe0e\u200d":
+            # 💊💊💊 is one 薬, not 薬薬薬, which Sudachi reads as an unknown word.
+            if char != previous:
+                out.append(EMOJI_WORDS[char])
+        else:
             out.append(char)
+        previous = char
     return "".join(out)
 
 

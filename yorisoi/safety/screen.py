@@ -19,8 +19,9 @@ A message no rule matched is then compared by meaning with the same examples
 (`yorisoi.safety.similar`, a sentence-embedding model): close enough raises it to `concern`
 (`SIMILAR_CONCERN`), very close to `high` (`SIMILAR_HIGH`; `concern` at most when a rule's idiom
 explained its words), with the reason `similar_meaning:<category>`. Similarity only ever
-raises. If the model is missing or fails, the rules' level stands and the reasons say
-`similarity_unavailable`.
+raises. If the model is missing, the rules' level stands and the reasons say
+`similarity_unavailable`; if it fails on a message, that message is `concern`
+(`similarity_error`).
 
 The screener never returns `none` because it failed: any error becomes `concern` with the reason
 `screener_error`. `combine` folds the levels of a conversation into one.
@@ -69,6 +70,7 @@ SIMILARITY = 0.5
 MIN_BIGRAMS = 3  # shorter messages share bigrams with anything
 SIMILAR_MEANING = "similar_meaning"
 SIMILARITY_UNAVAILABLE = "similarity_unavailable"
+SIMILARITY_ERROR = "similarity_error"
 # (cosine to the nearest risk example, its lead over the nearest safe example) from which a
 # message is raised. Chosen on the tune split of bench/risk_messages.tsv only: at the high
 # pair 1 of 73 ordinary tune messages reaches it (goal <= 3 %), at the concern pair 9 of 73
@@ -79,6 +81,8 @@ REPEAT_WINDOW = timedelta(days=1)
 # A negation counts when it starts within this many characters after the match (死にた|くない,
 # 死にたい|とまでは思わない, 自殺|とかは考えてない) but not further (死にたい|のに死ねない).
 NEGATION_REACH = 3
+# Words after a match that turn a following ない into "nothing but" (folded spellings).
+NOT_NEGATING = ("しか", "以外", "いがい", "ほか")
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +190,10 @@ class Screener:
     def _negated(self, folded: str, end: int, clause_end: int) -> bool:
         """Return whether a negation phrase starts just after a match ending at `end`."""
         after = folded[end:clause_end]
+        # 死ぬしかない, 死ぬ以外ない: the ない says there is nothing else, it negates nothing
+        # (the match may end before しか or, for the phrase 死ぬしか, after it).
+        if after.startswith(NOT_NEGATING) or folded[:end].endswith(NOT_NEGATING):
+            return False
         return any(0 <= after.find(phrase) <= NEGATION_REACH for phrase in self.lexicon.negations)
 
     def _judge(self, entry: Entry, text: _Text) -> tuple[Level, str] | None:
@@ -221,16 +229,16 @@ class Screener:
         ordered = sorted(found, key=lambda judged: -judged[0].rank)
         return Screening(level, tuple(dict.fromkeys(reason for _, reason in ordered))), excused
 
-    def _meaning(self, message: str) -> Match | None:
-        """Return how close `message` is to the examples, or None if that cannot be told."""
+    def _meaning(self, message: str) -> Match | Exception | None:
+        """Return how close `message` is to the examples, None without a model, or the error."""
         if self.similarity is None:
             return None
         try:
             return self.similarity.score(message)
-        except Exception:
-            # The rules' level stands; a failing model must not cost the whole screening.
-            log.exception("similarity scoring failed; keeping the rules' level")
-            return None
+        except Exception as exc:
+            # The rules' findings stand; `_screen` makes the message at least `concern`.
+            log.exception("similarity scoring failed; counting the message as concern")
+            return exc
 
     def _screen(self, message: str) -> Screening:
         """Screen `message` with the rules, then raise a `none` by meaning if it is close."""
@@ -244,7 +252,13 @@ class Screener:
             return ruled
         match = self._meaning(message)
         if match is None:
+            # No model at all (not installed, failed to load at start): a known, logged state
+            # of the whole screener, not a failure on this message; the rules' level stands.
             return Screening(ruled.level, (*ruled.reasons, SIMILARITY_UNAVAILABLE))
+        if isinstance(match, Exception):
+            # The model failed on this very message, which therefore was not fully screened:
+            # like any other failure, that is `concern`, never `none`.
+            return Screening(Level.CONCERN, (SIMILARITY_ERROR, *ruled.reasons))
         level = ruled.level
         if match.risk >= SIMILAR_HIGH[0] and match.margin >= SIMILAR_HIGH[1] and not excused:
             level = Level.HIGH
