@@ -92,7 +92,7 @@ entries:
         "4: audience 'teens' of entry 'youth.money' is not one of youth, mothers, general",
         "5: question of entry 'youth.money' is blank",
         "7: unknown key 'colour' in entry 'youth.money' (allowed: id, category, audience, "
-        "question, alternatives, answer, resources)",
+        "label, question, alternatives, answer, resources)",
         "8: entry 'Youth-Money' is missing the required key 'answer'",
         "8: id 'Youth-Money' is not valid: write audience.name in lowercase letters, digits "
         "and _ (for example youth.housing)",

@@ -1,7 +1,8 @@
 """The FAQ content model: entries from `faq/*.yaml` and synonym groups from `faq/synonyms.yaml`.
 
 An entry file holds one key, `entries:`, a list of entries; `resources.yaml` (referral
-resources) and `synonyms.yaml` share the folder but are not entry files. Every problem is
+resources, `yorisoi.faq.resources`), `synonyms.yaml` and `crisis.yaml` (crisis lines,
+`yorisoi.safety.contacts`) share the folder but are not entry files. Every problem is
 reported as `file:line: message` through the line-tracking helpers of `yorisoi.states.loader`,
 like the flows and the safety lexicon, so `yorisoi check` prints them all the same way.
 
@@ -33,6 +34,7 @@ __all__ = [
     "AUDIENCES",
     "MAX_ANSWER",
     "MAX_CATEGORY",
+    "MAX_LABEL",
     "NOT_ENTRY_FILES",
     "Entry",
     "SynonymGroup",
@@ -40,16 +42,30 @@ __all__ = [
     "load_synonyms",
     "parse_entries",
     "parse_synonyms",
+    "read_text",
 ]
 
 AUDIENCES = ("youth", "mothers", "general")
-ENTRY_KEYS = ("id", "category", "audience", "question", "alternatives", "answer", "resources")
+ENTRY_KEYS = (
+    "id",
+    "category",
+    "audience",
+    "label",
+    "question",
+    "alternatives",
+    "answer",
+    "resources",
+)
 ENTRY_REQUIRED = ("id", "category", "audience", "question", "answer")
 # One LINE text message (Messaging API reference, "Text message": at most 5000 characters).
 MAX_ANSWER = 5000
 # The category is offered as a quick reply, whose label LINE cuts at 20 characters.
 MAX_CATEGORY = 20
-NOT_ENTRY_FILES = frozenset({"synonyms.yaml", "resources.yaml"})
+# An entry is offered as a quick reply in its category's menu too: the same limit.
+MAX_LABEL = 20
+# Files in faq/ that are not entry files: synonyms, referral resources, and the crisis lines
+# of the safety screen (`yorisoi.safety.contacts` reads and checks that one).
+NOT_ENTRY_FILES = frozenset({"synonyms.yaml", "resources.yaml", "crisis.yaml"})
 
 # `youth.housing`: an audience-like prefix and a name, both lower case; ids are stored with
 # every answer given, so they must stay stable and readable in logs.
@@ -70,11 +86,20 @@ class Entry:
     resources: tuple[str, ...]
     file: str = ""
     line: int = 0
+    label: str = ""
+    # The line of each id under `resources:`, so that an unknown id is reported where it is.
+    resource_lines: tuple[int, ...] = ()
 
     @property
     def phrasings(self) -> tuple[str, ...]:
         """Return the question followed by its alternative phrasings."""
         return (self.question, *self.alternatives)
+
+    @property
+    def menu_label(self) -> str:
+        """Return the quick-reply label: `label`, else the question cut to fit."""
+        text = self.label or self.question
+        return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +184,13 @@ def _entry(report: Problems, item: Any, line: int, number: int) -> Entry | None:
             f"answer of {what} is {len(answer)} characters; a LINE text message allows at most "
             f"{MAX_ANSWER}",
         )
+    label = _nonblank(report, raw, "label", what) if "label" in raw else ""
+    if label is not None and len(label) > MAX_LABEL:
+        report.add(
+            raw.key_lines["label"],
+            f"label {label!r} of {what} is {len(label)} characters; it becomes a quick reply "
+            f"label and LINE allows at most {MAX_LABEL}",
+        )
     alternatives = _texts(report, raw, "alternatives", what) if "alternatives" in raw else []
     resources = _texts(report, raw, "resources", what) if "resources" in raw else []
     for resource, resource_line in resources or ():
@@ -174,6 +206,7 @@ def _entry(report: Problems, item: Any, line: int, number: int) -> Entry | None:
         or answer is None
         or alternatives is None
         or resources is None
+        or label is None
     ):
         return None
     return Entry(
@@ -186,6 +219,8 @@ def _entry(report: Problems, item: Any, line: int, number: int) -> Entry | None:
         resources=tuple(text for text, _ in resources),
         file=report.file,
         line=line,
+        label=label,
+        resource_lines=tuple(resource_line for _, resource_line in resources),
     )
 
 
@@ -264,7 +299,7 @@ def load_entries(folder: Path) -> tuple[list[Entry], list[FlowProblem]]:
     problems: list[FlowProblem] = []
     by_id: dict[str, Entry] = {}
     for path in paths:
-        text, problem = _read_text(path)
+        text, problem = read_text(path)
         if problem is not None:
             problems.append(problem)
             continue
@@ -286,7 +321,7 @@ def load_entries(folder: Path) -> tuple[list[Entry], list[FlowProblem]]:
     return entries, problems
 
 
-def _read_text(path: Path) -> tuple[str, FlowProblem | None]:
+def read_text(path: Path) -> tuple[str, FlowProblem | None]:
     """Read a UTF-8 content file, or return the problem that stops it being read."""
     try:
         source = path.read_bytes()
@@ -345,7 +380,7 @@ def parse_synonyms(text: str, file: str) -> tuple[list[SynonymGroup], list[FlowP
 
 def load_synonyms(path: Path) -> tuple[list[SynonymGroup], list[FlowProblem]]:
     """Load the synonym file at `path`; return its good groups and every problem."""
-    text, problem = _read_text(path)
+    text, problem = read_text(path)
     if problem is not None:
         return [], [problem]
     return parse_synonyms(text, str(path))
