@@ -6,6 +6,12 @@ outside demo mode unless ``YORISOI_SECURE_COOKIES`` says otherwise (serve the op
 over HTTPS). Every write must also carry
 the session's CSRF token in ``X-CSRF-Token``. Roles are ordered responder < supervisor <
 admin; a route names the lowest role it accepts.
+
+Idle sign-out. A session that has seen no request from its staff member for ``IDLE``
+(``app[IDLE]``, default 30 minutes) ends at the next request. The time of the last activity
+rides in a second HttpOnly cookie signed with the app's secret key, so every worker process
+agrees on it without a store write per request. Requests the operator view makes on its own
+(refetches after a live update) carry ``X-Yorisoi-Background: 1`` and do not count as activity.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -24,7 +30,11 @@ from yorisoi.admin.staff import ROLES
 from yorisoi.store.port import AuditEntry, StaffMember, StaffSession
 
 COOKIE = "yorisoi_session"
+ACTIVITY_COOKIE = "yorisoi_active"
+BACKGROUND_HEADER = "X-Yorisoi-Background"
 SESSION_LIFETIME = timedelta(hours=12)
+DEFAULT_IDLE = timedelta(minutes=30)
+IDLE = web.AppKey("operator_idle", timedelta)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 STAFF = web.RequestKey("staff", StaffMember)
 SESSION_HASH = web.RequestKey("session_token_hash", str)
@@ -107,19 +117,78 @@ async def audit(request: web.Request, actor: str, action: str, target: str | Non
     )
 
 
+def idle_limit(app: web.Application) -> timedelta:
+    """Return how long a session may go without activity."""
+    return app.get(IDLE, DEFAULT_IDLE)
+
+
+def _activity_mac(app: web.Application, session_hash: str, stamp: int) -> str:
+    secret = app[keys.SETTINGS].secret_key
+    key = secret.get_secret_value().encode() if secret is not None else b""
+    return hmac.new(key, f"{session_hash}:{stamp}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _last_activity(request: web.Request, session: StaffSession) -> datetime:
+    """Return when the session was last used, from the signed cookie (else its start)."""
+    stamp, _, mac = request.cookies.get(ACTIVITY_COOKIE, "").partition(".")
+    if stamp.isdigit() and hmac.compare_digest(
+        mac, _activity_mac(request.app, session.token_hash, int(stamp))
+    ):
+        return max(session.created_at, datetime.fromtimestamp(int(stamp), UTC))
+    return session.created_at
+
+
+def mark_activity(request: web.Request, response: web.StreamResponse, session_hash: str) -> None:
+    """Note on ``response`` that the staff member was active now (unless a background call)."""
+    if request.headers.get(BACKGROUND_HEADER) == "1" or response.prepared:
+        return
+    stamp = int(request.app[keys.CLOCK].now().timestamp())
+    response.set_cookie(
+        ACTIVITY_COOKIE,
+        f"{stamp}.{_activity_mac(request.app, session_hash, stamp)}",
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[keys.SETTINGS].cookies_secure,
+    )
+
+
+async def signed_in(request: web.Request) -> tuple[StaffSession, StaffMember] | str:
+    """Return the request's session and staff member, or why there is none.
+
+    The reason is ``not_signed_in`` or ``idle`` (the session was ended just now because
+    nothing happened in it for longer than the idle limit).
+    """
+    token = request.cookies.get(COOKIE)
+    store = request.app[keys.STORE]
+    now = request.app[keys.CLOCK].now()
+    session = await store.get_session(token_hash(token), now) if token else None
+    member = await store.staff_by_id(session.staff_id) if session else None
+    if session is None or member is None or not member.active:
+        return "not_signed_in"
+    if now - _last_activity(request, session) > idle_limit(request.app):
+        await store.delete_session(session.token_hash)
+        await audit(request, member.login, "staff.idle_sign_out")
+        return "idle"
+    return session, member
+
+
+IDLE_MESSAGE = "しばらく操作がなかったため、サインアウトしました。もう一度サインインしてください。"
+
+
 def requires(role: str) -> Callable[[Handler], Handler]:
     """Let a handler run only for a signed-in staff member of ``role`` or above."""
     minimum = ROLES.index(role)
 
     def decorate(handler: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
-            token = request.cookies.get(COOKIE)
-            store = request.app[keys.STORE]
-            now = request.app[keys.CLOCK].now()
-            session = await store.get_session(token_hash(token), now) if token else None
-            member = await store.staff_by_id(session.staff_id) if session else None
-            if session is None or member is None or not member.active:
+            found = await signed_in(request)
+            if found == "idle":
+                return api_error(401, "idle", IDLE_MESSAGE)
+            if isinstance(found, str):
                 return api_error(401, "not_signed_in", "サインインしてください。")
+            session, member = found
             if request.method in UNSAFE_METHODS:
                 sent = request.headers.get("X-CSRF-Token", "")
                 if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
@@ -128,7 +197,9 @@ def requires(role: str) -> Callable[[Handler], Handler]:
                 return api_error(403, "forbidden", f"この操作には {role} 以上の権限が必要です。")
             request[STAFF] = member
             request[SESSION_HASH] = session.token_hash
-            return await handler(request)
+            response = await handler(request)
+            mark_activity(request, response, session.token_hash)
+            return response
 
         guarded.__doc__ = handler.__doc__
         return guarded
