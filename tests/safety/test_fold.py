@@ -51,7 +51,10 @@ def test_emoji_become_words() -> None:
 def test_shinda_in_hiragana_reads_as_a_form_of_shinu() -> None:
     assert prefold("もうしんだほうがまし") == "もう死んだほうがまし"
     assert prefold("しんでしまいたい") == "死んでしまいたい"
-    # Other words that start with しん stay as they are.
+    assert prefold("もう無理、しぬ") == "もう無理、死ぬ"
+    assert prefold("しぬかと思った") == "死ぬかと思った"
+    # Other words that start with しん, or with しぬ, stay as they are.
+    assert prefold("ぼうしぬいだ") == "ぼうしぬいだ"
     assert prefold("しんだいしゃ") == "しんだいしゃ"
     assert prefold("しんでれら") == "しんでれら"
 

@@ -179,6 +179,16 @@ def test_a_negation_far_from_the_match_does_not_lower_it(screener: Screener) -> 
     assert screener.screen("死にたいのに死ねない").level is Level.HIGH
 
 
+def test_distress_and_a_word_of_dying_together_are_high(screener: Screener) -> None:
+    assert screener.screen("もう無理").level is Level.CONCERN
+    assert screener.screen("もう無理、しぬ") == Screening(
+        Level.HIGH, ("distress_and_death_word", "distress", "death_word")
+    )
+    # Not when they said what it is not, nor when the word of dying is an idiom.
+    assert screener.screen("死にたくはないけど生きてるのがしんどい").level is Level.CONCERN
+    assert screener.screen("もう無理、死ぬほど眠い").level is Level.CONCERN
+
+
 @pytest.mark.parametrize("message", ["もう死ぬしかないと思う", "死ぬしかない"])
 def test_nothing_but_is_not_a_negation(screener: Screener, message: str) -> None:
     # しかない says there is nothing else; it does not take the wish back.

@@ -105,6 +105,8 @@ _VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = (
     # しんだ and しんで in hiragana are 死んだ, 死んで in chat (Sudachi reads しん as a noun);
     # not しんだい (寝台), しんでん (神殿) or しんでれら.
     (re.compile(r"しん(?=だ(?![いん])|で(?![んれ])|じゃ)"), "死ん"),
+    # A bare しぬ is read as し+ぬ (する, ず); not ぼうしぬいだ (帽子脱いだ) or おしぬく (押し抜く).
+    (re.compile(r"しぬ(?![いぎぐげごきくけ])"), "死ぬ"),
 )
 _SPACED_OUT = re.compile(r"(?<!\S)(?:\S[ \t\u3000]+){2,}\S(?!\S)")
 _WHITESPACE = re.compile(r"[ \t\u3000]+")
