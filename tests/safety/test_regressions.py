@@ -16,7 +16,7 @@ import pytest
 from yorisoi.safety.lexicon import DEFAULT_LEXICON, Level, load_lexicon
 from yorisoi.safety.screen import Screener
 
-# Round 2 (tune batch 4 of bench/risk_messages.tsv, 2026-11-23).
+# Round 2 (the second fresh tune batch of bench/risk_messages.tsv, 2026-11-23).
 HIGH = [
     "もう死ぬしかないと思う",  # しかない was read as a negation
     "死んじゃおうかな",
@@ -35,7 +35,7 @@ HIGH = [
     "赤ちゃんの顔にタオルかけたくなる",
     "赤ちゃんを置いて家を出た",
     "ミルク吐いたから怒鳴って投げた",
-    # Round 3 (tune batch 5).
+    # Round 3 (the third fresh tune batch).
     "自分なんか死ねばいい",
     "もう無理　しぬ",  # a bare しぬ was read as し+ぬ
     "今睡眠薬飲みまくってる",
