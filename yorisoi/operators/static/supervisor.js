@@ -1,0 +1,97 @@
+// The supervisor screen: everyone's waiting and active cases, take over or reassign them,
+// and who is on duty. Refetches on every live event.
+
+import {
+  LABELS, announce, api, connectLive, el, elapsed, hideAlert, japanTime, me, setupHeader,
+  showAlert,
+} from './core.js';
+
+const RISK_ORDER = { high: 0, concern: 1, none: 2 };
+let staff = [];
+
+function byUrgency(a, b) {
+  const risk = (RISK_ORDER[a.risk] ?? 3) - (RISK_ORDER[b.risk] ?? 3);
+  return risk || Date.parse(a.waiting_since) - Date.parse(b.waiting_since);
+}
+
+function assignControls(summary) {
+  const wrap = el('div', { className: 'row-actions' });
+  const open = el('a', { text: '開く', attrs: { href: `/operator/c/${encodeURIComponent(summary.id)}` } });
+  wrap.append(open);
+  if (!summary.assigned || summary.assigned.login !== me.login) {
+    const take = el('button', { text: '引き継ぐ', attrs: { type: 'button' } });
+    take.addEventListener('click', async () => {
+      const result = await api('POST', `/api/conversations/${encodeURIComponent(summary.id)}/claim`, { take_over: true });
+      if (!result.ok) { showAlert(result.data.message); return; }
+      hideAlert();
+      announce(`${summary.pseudonym} を引き継ぎました`);
+      load();
+    });
+    wrap.append(take);
+  }
+  const selectId = `assign-${summary.id}`;
+  const select = el('select', { attrs: { id: selectId, 'aria-label': `${summary.pseudonym} の担当者` } },
+    staff.map((member) => el('option', {
+      text: `${member.display_name}${member.on_duty ? '' : '（休憩中）'}`,
+      attrs: { value: member.login, selected: summary.assigned && summary.assigned.login === member.login },
+    })));
+  const assign = el('button', { text: '担当を変更', attrs: { type: 'button' } });
+  assign.addEventListener('click', async () => {
+    const result = await api('POST', `/api/conversations/${encodeURIComponent(summary.id)}/assign`, { login: select.value });
+    if (!result.ok) { showAlert(result.data.message); return; }
+    hideAlert();
+    announce(`${summary.pseudonym} の担当を変更しました`);
+    load();
+  });
+  wrap.append(select, assign);
+  return wrap;
+}
+
+function row(summary) {
+  const since = summary.status === 'waiting' ? summary.waiting_since : summary.claimed_at;
+  return el('tr', { className: `risk-${summary.risk}`, attrs: { 'data-id': summary.id } }, [
+    el('th', { text: summary.pseudonym, attrs: { scope: 'row' } }),
+    el('td', {}, [el('span', { className: `badge risk-${summary.risk}`, text: LABELS.risk[summary.risk] || 'なし' })]),
+    el('td', { text: LABELS.topic[summary.topic] || summary.topic }),
+    el('td', { text: `${LABELS.status[summary.status]}${summary.night ? '・夜間受付' : ''}` }),
+    el('td', { text: summary.assigned ? summary.assigned.display_name : '未担当' }),
+    el('td', { text: since ? `${elapsed(since)}（${japanTime(since)}〜）` : '' }),
+    el('td', {}, [assignControls(summary)]),
+  ]);
+}
+
+let loading = null;
+let again = false;
+
+async function loadOnce() {
+  const [waiting, active, people] = await Promise.all([
+    api('GET', '/api/conversations?status=waiting', undefined, { background: true }),
+    api('GET', '/api/conversations?status=active', undefined, { background: true }),
+    api('GET', '/api/staff', undefined, { background: true }),
+  ]);
+  for (const result of [waiting, active, people]) {
+    if (!result.ok) { showAlert(result.data.message); return; }
+  }
+  staff = people.data.staff;
+  const cases = [...waiting.data.conversations, ...active.data.conversations].sort(byUrgency);
+  document.getElementById('cases-body').replaceChildren(...cases.map(row));
+  document.getElementById('cases-empty').hidden = cases.length > 0;
+  document.getElementById('staff-list').replaceChildren(...staff.map((member) => el('li', {}, [
+    el('span', { text: member.display_name }),
+    el('span', { className: 'role', text: `（${LABELS.role[member.role] || member.role}）` }),
+    el('span', { className: `badge ${member.on_duty ? 'on-duty' : 'off-duty'}`, text: member.on_duty ? '対応中' : '休憩中' }),
+  ])));
+}
+
+function load() {
+  if (loading) { again = true; return loading; }
+  loading = (async () => {
+    do { again = false; await loadOnce(); } while (again);
+    loading = null;
+  })();
+  return loading;
+}
+
+setupHeader();
+load();
+connectLive(() => load(), () => load());
