@@ -17,7 +17,6 @@ from harness import LinePlatform, settings_for
 from yorisoi import keys
 from yorisoi.admin.staff import add_staff
 from yorisoi.clock import FakeClock
-from yorisoi.operators import hub as hub_module
 from yorisoi.operators.hub import HUB, QUEUE_SIZE, RESYNC, Hub
 from yorisoi.store.port import StaffMember
 
@@ -77,21 +76,26 @@ async def test_a_later_event_borrows_topic_and_assignee_from_an_earlier_one() ->
     assert events[1]["topic"] == "mothers"
 
 
-async def test_without_a_visibility_rule_responders_hear_only_their_own_cases(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(hub_module, "default_visibility", lambda: hub_module._fallback_visible)
+async def test_the_default_rule_follows_topics_and_assignment() -> None:
     hub = Hub()
+    youth_only = member("sato")
+    youth_only.topics = ["youth"]
     async with (
-        hub.subscribe(member("sato"), "s1") as sato,
-        hub.subscribe(member("abe", "admin"), "s2") as abe,
+        hub.subscribe(youth_only, "s1") as sato,
+        hub.subscribe(member("ito"), "s2") as ito,  # no topics: all of them
+        hub.subscribe(member("abe", "admin"), "s3") as abe,
     ):
-        hub.publish({"type": "conversation", "id": "c1", "topic": "youth", "assigned": None})
-        hub.publish({"type": "conversation", "id": "c2", "topic": "youth",
-                     "assigned": {"login": "sato"}})
+        hub.publish({"type": "conversation", "id": "c1", "topic": "youth", "assigned_to": None})
+        hub.publish({"type": "conversation", "id": "c2", "topic": "mothers", "assigned_to": None})
+        hub.publish({"type": "conversation", "id": "c3", "topic": "mothers",
+                     "assigned_to": "sato"})  # staff ids: member() uses the login as id
+        hub.publish({"type": "delivery", "id": "c3", "message_id": "m1", "delivery": "failed"})
+        hub.publish({"type": "conversation", "id": "c3", "assigned": {"id": "ito"}})
+        hub.publish({"type": "delivery", "id": "c4", "message_id": "m2", "delivery": "failed"})
 
-        assert [e["id"] for e in drained(sato.queue)] == ["c2"]
-        assert [e["id"] for e in drained(abe.queue)] == ["c1", "c2"]
+        assert [e["id"] for e in drained(sato.queue)] == ["c1", "c3", "c3"]
+        assert [e["id"] for e in drained(ito.queue)] == ["c1", "c2", "c3", "c3", "c3"]
+        assert [e["id"] for e in drained(abe.queue)] == ["c1", "c2", "c3", "c3", "c3", "c4"]
 
 
 async def test_a_listener_that_falls_behind_gets_one_resync() -> None:
@@ -182,6 +186,8 @@ async def test_events_arrive_over_the_socket_and_shutdown_closes_it(app_client: 
 
         assert (await lead_ws.receive_json(timeout=5))["id"] == "c1"
         assert (await lead_ws.receive_json(timeout=5))["id"] == "c2"
+        # sato has no topics set, so every topic is theirs (topic filtering: the tests above)
+        assert (await sato_ws.receive_json(timeout=5))["id"] == "c1"
         assert (await sato_ws.receive_json(timeout=5))["id"] == "c2"
 
         assert await hub.disconnect() == 2

@@ -14,11 +14,12 @@ message id. Events:
 queue, and a connection that falls behind gets one ``{"type": "resync"}`` (refetch everything)
 instead of an ever-growing backlog.
 
-Who hears what. An event about a conversation goes only to staff allowed to see it: through
-``yorisoi.operators.cases.visible_to(staff, summary)`` when that module provides it (the event
-is passed as the summary, so it should carry ``topic`` and ``assigned``), else to supervisors
-and admins and to the responder it is assigned to. Events without ``topic`` or ``assigned``
-borrow them from the last event seen for the same conversation.
+Who hears what. An event about a conversation goes only to staff allowed to see it, by the
+rule of ``yorisoi.operators.cases.visible_to`` applied to what the event says: supervisors and
+admins hear everything; a responder hears cases assigned to them (``assigned_to``: a staff id,
+or ``assigned``: {"id"|"login", ...}) and cases of their topics (all topics when they have
+none). An event without ``topic`` reaches a responder only if it is theirs. Events without
+``topic`` or an assignee borrow them from the last event seen for the same conversation.
 
 The socket is authenticated by the session cookie (as the API is) and refuses a foreign
 ``Origin``, so another site cannot open it with a visitor's cookie.
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -38,6 +38,7 @@ import structlog
 from aiohttp import WSMsgType, web
 from yarl import URL
 
+from yorisoi import keys
 from yorisoi.operators.auth import signed_in
 from yorisoi.store.port import StaffMember
 
@@ -52,23 +53,33 @@ RESYNC: dict[str, Any] = {"type": "resync"}
 Visibility = Callable[[StaffMember, dict[str, Any]], bool]
 
 
+ASSIGNEE_FIELDS = ("topic", "assigned", "assigned_to")
+
+
+def assigned_to(staff: StaffMember, event: dict[str, Any]) -> bool:
+    """True if the event names ``staff`` as the conversation's assignee."""
+    if event.get("assigned_to") is not None:
+        return bool(event["assigned_to"] == staff.id)
+    assigned = event.get("assigned")
+    if not isinstance(assigned, dict):
+        return False
+    if assigned.get("id") is not None:
+        return bool(assigned["id"] == staff.id)
+    return assigned.get("login") is not None and assigned["login"] == staff.login
+
+
 def _fallback_visible(staff: StaffMember, event: dict[str, Any]) -> bool:
     """Supervisors and admins see everything; a responder sees what is assigned to them."""
-    if staff.role in LEAD_ROLES:
+    return staff.role in LEAD_ROLES or assigned_to(staff, event)
+
+
+def event_visible(staff: StaffMember, event: dict[str, Any]) -> bool:
+    """``cases.visible_to`` for an event: leads all; a responder their own and their topics."""
+    if _fallback_visible(staff, event):
         return True
-    assigned = event.get("assigned")
-    login = assigned.get("login") if isinstance(assigned, dict) else assigned
-    return bool(login) and login == staff.login
-
-
-def default_visibility() -> Visibility:
-    """Return the case-visibility rule: ``cases.visible_to`` once it exists, else the fallback."""
-    try:
-        cases = importlib.import_module("yorisoi.operators.cases")
-    except ImportError:
-        return _fallback_visible
-    rule = getattr(cases, "visible_to", None)
-    return rule if callable(rule) else _fallback_visible
+    topic = event.get("topic")
+    topics = getattr(staff, "topics", None) or ()
+    return topic is not None and (not topics or topic in topics)
 
 
 @dataclass(eq=False)
@@ -88,7 +99,7 @@ class Hub:
     """Fans committed changes out to the operator view's open websockets."""
 
     def __init__(self, visible: Visibility | None = None) -> None:
-        self._visible = visible
+        self._visible = visible or event_visible
         self._subscribers: set[Subscriber] = set()
         self._known: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
@@ -101,9 +112,8 @@ class Hub:
         """Queue ``event`` for every connection allowed to see it; never blocks or raises."""
         try:
             event = self._completed(dict(event))
-            visible = self._visible or default_visibility()
             for subscriber in list(self._subscribers):
-                if self._allowed(visible, subscriber.staff, event):
+                if self._allowed(self._visible, subscriber.staff, event):
                     self._offer(subscriber, event)
         except Exception:  # a hint lost is repaired by the next refetch; a crash is not
             log.exception("hub.publish_failed", type=event.get("type"))
@@ -114,7 +124,10 @@ class Hub:
         if not isinstance(ref, str):
             return event
         known = self._known.pop(ref, {})
-        for name in ("topic", "assigned"):
+        if "assigned" in event or "assigned_to" in event:  # a new assignee replaces the old
+            known.pop("assigned", None)
+            known.pop("assigned_to", None)
+        for name in ASSIGNEE_FIELDS:
             if name in event:
                 known[name] = event[name]
             elif name in known:
@@ -236,7 +249,12 @@ async def _close_sockets(app: web.Application) -> None:
 
 
 def setup(app: web.Application, visible: Visibility | None = None) -> None:
-    """Create the hub and add the ``/api/live`` websocket route."""
+    """Create the hub, add the ``/api/live`` websocket route, and listen to case changes."""
     app[HUB] = Hub(visible)
     app.router.add_get("/api/live", live)
     app.on_shutdown.append(_close_sockets)
+    # The case desk tells the listeners in app[keys.LISTENERS] about every committed change.
+    listeners_key = getattr(keys, "LISTENERS", None)  # present once the handoff work lands
+    listeners = app.get(listeners_key) if listeners_key is not None else None
+    if listeners is not None and app[HUB].publish not in listeners:
+        listeners.append(app[HUB].publish)
