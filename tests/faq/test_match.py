@@ -281,15 +281,13 @@ def test_a_near_tie_is_a_miss_that_offers_both_candidates(synonyms: list[Synonym
     assert {entry.id for entry, _ in result.candidates[:2]} == {"youth.housing", "youth.violence"}
 
 
-def test_a_negated_synonym_is_a_cautious_miss_with_the_right_first_candidate(
-    matcher: Matcher,
-) -> None:
-    # 生活保護 is named only to be refused; the lexical side half-matches, so the matcher asks
-    # instead of answering, and the money entry is still the first thing it would offer.
+def test_a_negated_synonym_never_answers_the_entry_it_refuses(matcher: Matcher) -> None:
+    # 生活保護 is named only to be refused: the welfare entry must not be the answer. Since
+    # the thresholds were tuned on bench/ (0.40), the money entry it does ask about is
+    # answered; before, it was a miss with money first. Either is acceptable; welfare is not.
     result = matcher.match("ナマポじゃなくてとりあえず食べもの欲しい")
-    assert result.hit is None
-    assert BELOW_THRESHOLD in result.reasons
     assert result.candidates[0][0].id == "youth.money"
+    assert result.hit is None or result.hit.id == "youth.money"
 
 
 def test_a_miss_still_lists_the_closest_candidates(matcher: Matcher) -> None:

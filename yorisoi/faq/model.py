@@ -39,8 +39,10 @@ __all__ = [
     "Entry",
     "SynonymGroup",
     "load_entries",
+    "load_not_faq",
     "load_synonyms",
     "parse_entries",
+    "parse_not_faq",
     "parse_synonyms",
     "read_text",
 ]
@@ -63,9 +65,10 @@ MAX_ANSWER = 5000
 MAX_CATEGORY = 20
 # An entry is offered as a quick reply in its category's menu too: the same limit.
 MAX_LABEL = 20
-# Files in faq/ that are not entry files: synonyms, referral resources, and the crisis lines
-# of the safety screen (`yorisoi.safety.contacts` reads and checks that one).
-NOT_ENTRY_FILES = frozenset({"synonyms.yaml", "resources.yaml", "crisis.yaml"})
+# Files in faq/ that are not entry files: synonyms, referral resources, messages that are not
+# questions (`not_faq.yaml`), and the crisis lines of the safety screen
+# (`yorisoi.safety.contacts` reads and checks that one).
+NOT_ENTRY_FILES = frozenset({"synonyms.yaml", "resources.yaml", "crisis.yaml", "not_faq.yaml"})
 
 # `youth.housing`: an audience-like prefix and a name, both lower case; ids are stored with
 # every answer given, so they must stay stable and readable in logs.
@@ -384,3 +387,30 @@ def load_synonyms(path: Path) -> tuple[list[SynonymGroup], list[FlowProblem]]:
     if problem is not None:
         return [], [problem]
     return parse_synonyms(text, str(path))
+
+
+# --- messages that are not questions -------------------------------------------------------------
+
+
+def parse_not_faq(text: str, file: str) -> tuple[list[str], list[FlowProblem]]:
+    """Validate a `not_faq.yaml` text; return its example messages and problems."""
+    kind = ("a not-FAQ file", "the not-FAQ file", "a not-FAQ file needs")
+    report, items = _top_list(text, file, kind, "examples")
+    if items is None:
+        return [], report.in_order()
+    found: list[str] = []
+    for item, line in zip(items, items.item_lines, strict=True):
+        value = as_text(report, item, line, "an example")
+        if value is not None and not value.strip():
+            report.add(line, "an example is blank")
+        elif value is not None:
+            found.append(value.strip())
+    return found, report.in_order()
+
+
+def load_not_faq(path: Path) -> tuple[list[str], list[FlowProblem]]:
+    """Load the example messages that no FAQ entry should answer."""
+    text, problem = read_text(path)
+    if problem is not None:
+        return [], [problem]
+    return parse_not_faq(text, str(path))
