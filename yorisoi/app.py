@@ -11,6 +11,7 @@ import secrets
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -27,6 +28,7 @@ from yorisoi.line import webhook
 from yorisoi.line.client import LineClient
 from yorisoi.line.outbox import OutboxSender
 from yorisoi.operators import api as operator_api
+from yorisoi.operators.cases import CLAIM_TIMEOUT_JOB, MORNING_JOB, CaseDesk
 from yorisoi.schedule import Scheduler
 from yorisoi.schedule.retention import PURGE, PURGE_EVERY, purge_handler
 from yorisoi.store import describe_url, open_store
@@ -55,6 +57,18 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+def _tell(listeners: list[Any], event: dict[str, Any]) -> None:
+    for listener in listeners:
+        listener(event)
+
+
+def _wake_sender(app: web.Application) -> None:
+    """Let the outbox sender look at once (staff turns commit outside the inbox worker)."""
+    sender = app.get(keys.SENDER)
+    if sender is not None:
+        sender.wake()
+
+
 def create_app(
     settings: Settings,
     *,
@@ -68,6 +82,7 @@ def create_app(
     app[keys.CLOCK] = clock or SystemClock()
     app[keys.STANDIN] = None
     app[keys.WORKER] = None
+    app[keys.LISTENERS] = []
     owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
 
     if settings.demo:
@@ -94,6 +109,15 @@ def create_app(
         library = ContentLibrary(app[keys.STORE], app[keys.CLOCK], settings.content_dir)
         await library.reload()
         app[keys.CONTENT] = library
+        app[keys.CASES] = CaseDesk(
+            app[keys.STORE],
+            app[keys.CLOCK],
+            library,
+            secret_key=settings.secret_key.get_secret_value(),  # type: ignore[union-attr]
+            claim_timeout=timedelta(minutes=settings.claim_timeout_minutes),
+            notify=lambda event: _tell(app[keys.LISTENERS], event),
+            on_commit=lambda: _wake_sender(app),
+        )
         yield
 
     async def demo_account_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -135,6 +159,7 @@ def create_app(
             app[keys.CONTENT],
             reply_token_ttl=settings.reply_token_ttl,
             secret_key=settings.secret_key.get_secret_value(),  # type: ignore[union-attr]
+            desk=app[keys.CASES],
             on_commit=sender.wake,
         )
         scheduler = Scheduler(
@@ -146,7 +171,9 @@ def create_app(
                     the_clock,
                     keep_days=settings.retention_days,
                     inbox_days=settings.inbox_retention_days,
-                )
+                ),
+                MORNING_JOB: app[keys.CASES].morning_reply,
+                CLAIM_TIMEOUT_JOB: app[keys.CASES].claim_timeout,
             },
             every={PURGE: PURGE_EVERY},
             owner=owner,

@@ -24,7 +24,8 @@ class FakeClock:
     """A clock that moves only when told to; for tests and simulations."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+        # Tuesday 24 November 2026, 12:00 in Japan: inside the default service hours.
+        self._now = start or datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
     def now(self) -> datetime:
         """Return the frozen time."""

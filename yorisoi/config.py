@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     retention_days: int = Field(365, ge=1, validation_alias=_env("YORISOI_RETENTION_DAYS"))
     inbox_retention_days: int = Field(7, ge=1, validation_alias=_env("YORISOI_INBOX_RETENTION_DAYS"))
     secure_cookies: bool | None = Field(None, validation_alias=_env("YORISOI_SECURE_COOKIES"))
+    claim_timeout_minutes: float = Field(
+        10.0, gt=0, le=24 * 60, validation_alias=_env("YORISOI_CLAIM_TIMEOUT_MINUTES")
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("YORISOI_LOG_LEVEL")
     )

@@ -15,8 +15,15 @@ from pathlib import Path
 import structlog
 
 from yorisoi.clock import Clock
+from yorisoi.operators.hours import HoursInvalid, ServiceHours, load_hours
 from yorisoi.states.engine import FlowEngine
-from yorisoi.states.loader import FlowInvalid, FlowProblem, load_flow_text, load_flows
+from yorisoi.states.loader import (
+    FlowInvalid,
+    FlowProblem,
+    load_flow_text,
+    load_flows,
+    missing_texts,
+)
 from yorisoi.store.port import Store
 
 log = structlog.get_logger("yorisoi.content")
@@ -43,10 +50,11 @@ def check_content(content_dir: Path) -> list[FlowProblem]:
     from yorisoi.operators.hours import check_hours
     from yorisoi.safety.lexicon import check_lexicon
 
-    _, problems = load_flows(content_dir / "states")
-    hours = content_dir / "operators" / "hours.yaml"
-    if hours.exists():
-        problems += check_hours(hours)
+    flows, problems = load_flows(content_dir / "states")
+    if DEFAULT_FLOW in flows:
+        problems += missing_texts(flows[DEFAULT_FLOW])
+    hours = _hours_path(content_dir)
+    problems += check_hours(hours) if hours.exists() else [FlowProblem(str(hours), 0, "missing")]
     lexicon = content_dir / "states" / "safety" / "lexicon.yaml"
     if lexicon.exists():
         problems += check_lexicon(lexicon)
@@ -58,6 +66,10 @@ def check_content(content_dir: Path) -> list[FlowProblem]:
     return problems
 
 
+def _hours_path(content_dir: Path) -> Path:
+    return content_dir / "operators" / "hours.yaml"
+
+
 class ContentLibrary:
     """The flows the bot runs, swapped as a whole when content is reloaded."""
 
@@ -67,6 +79,13 @@ class ContentLibrary:
         self._dir = content_dir
         self._engines: dict[str, FlowEngine] = {}
         self._versions: dict[str, int] = {}
+        self._hours: ServiceHours | None = None
+
+    @property
+    def hours(self) -> ServiceHours:
+        """Return the service hours in force (operators/hours.yaml)."""
+        assert self._hours is not None, "reload() first"
+        return self._hours
 
     def default_engine(self) -> FlowEngine:
         """Return the engine of the flow new conversations start in."""
@@ -104,6 +123,8 @@ class ContentLibrary:
                 continue
             try:
                 flow = load_flow_text(version.body, f"states/{name}.yaml")
+                if name == DEFAULT_FLOW and missing_texts(flow):
+                    raise FlowInvalid(missing_texts(flow))
             except FlowInvalid as exc:
                 # Stored earlier but invalid now (e.g. an action was removed from the code).
                 for problem in exc.problems:
@@ -119,6 +140,24 @@ class ContentLibrary:
         if DEFAULT_FLOW not in engines:
             detail = "; ".join(str(p) for p in problems) or f"no {root / (DEFAULT_FLOW + '.yaml')}"
             raise ContentError(f"no valid '{DEFAULT_FLOW}' flow: {detail}")
-        self._engines, self._versions = engines, versions
+        hours = self._load_hours(problems)
+        self._engines, self._versions, self._hours = engines, versions, hours
         log.info("content.active", flows=versions, imported=imported)
         return ReloadReport(imported=imported, problems=problems, active=versions)
+
+    def _load_hours(self, problems: list[FlowProblem]) -> ServiceHours:
+        """Return the service hours from the file; keep the running ones if it is invalid.
+
+        Without valid hours the bot could not tell night from day, so the first load
+        must succeed.
+        """
+        path = _hours_path(self._dir)
+        try:
+            return load_hours(path)
+        except HoursInvalid as exc:
+            for problem in exc.problems:
+                log.error("content.refused", problem=str(problem))
+                problems.append(problem)
+            if self._hours is None:
+                raise ContentError(f"no valid service hours: {exc}") from None
+            return self._hours

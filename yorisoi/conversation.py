@@ -9,7 +9,6 @@ then send).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,17 +19,18 @@ from yorisoi.clock import Clock, from_ms
 from yorisoi.content import ContentLibrary
 from yorisoi.identity import user_key
 from yorisoi.line.events import MEDIA_TYPES, LineEvent, decode
-from yorisoi.line.messages import in_requests, summary, text
+from yorisoi.line.messages import text
+from yorisoi.operators.cases import CaseDesk
 from yorisoi.states.engine import Turn
 from yorisoi.store.port import (
     Conversation,
     EventStatus,
     LoggedMessage,
-    OutboxRow,
     Store,
     StoredEvent,
     TurnCommit,
 )
+from yorisoi.turns import add_outgoing, copy_conversation
 
 log = structlog.get_logger("yorisoi.conversation")
 
@@ -60,9 +60,11 @@ class EventProcessor:
         *,
         reply_token_ttl: float,
         secret_key: str,
+        desk: CaseDesk,
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
+        self._desk = desk
         self._secret = secret_key
         self._clock = clock
         self._content = content
@@ -85,6 +87,10 @@ class EventProcessor:
             commit = await self._turn(conversation, event, stored)
             if await self._store.commit_turn(commit):
                 self._on_commit()
+                case = commit.conversation.case
+                if case is not None and (case.is_open or case != conversation.case):
+                    commit.conversation.version += 1
+                    self._desk.publish(commit.conversation)
                 return
             log.info("turn.version_race", event_id=stored.event_id)
         raise ConversationConflict(f"conversation kept changing while applying {stored.event_id}")
@@ -98,8 +104,13 @@ class EventProcessor:
             return
         for _ in range(VERSION_RACE_RETRIES):
             conversation = await self._load(event.user_id)
-            commit = TurnCommit(conversation=conversation, now=now)
-            self._add_outgoing(commit, event, stored, [text(APOLOGY)])
+            commit = TurnCommit(conversation=copy_conversation(conversation), now=now)
+            add_outgoing(
+                commit,
+                [text(APOLOGY)],
+                reply_token=event.reply_token,
+                reply_until=stored.received_at + self._reply_ttl if event.reply_token else None,
+            )
             if await self._store.commit_turn(commit):
                 self._on_commit()
                 return
@@ -111,18 +122,9 @@ class EventProcessor:
         flow = self._content.default_engine().flow
         return Conversation(user_id=user_id, flow=flow.name, state=flow.initial)
 
-    async def _turn(self, conversation: Conversation, event: LineEvent, stored: StoredEvent) -> TurnCommit:
+    async def _turn(self, loaded: Conversation, event: LineEvent, stored: StoredEvent) -> TurnCommit:
         now = self._clock.now()
-        conversation = Conversation(
-            user_id=conversation.user_id,
-            flow=conversation.flow,
-            state=conversation.state,
-            version=conversation.version,
-            data=dict(conversation.data),
-            blocked=conversation.blocked,
-            applied_events=list(conversation.applied_events),
-            created_at=conversation.created_at,
-        )
+        conversation = copy_conversation(loaded)
         commit = TurnCommit(conversation=conversation, now=now, event_id=stored.event_id)
         incoming = _log_incoming(event, now)
         if incoming is not None:
@@ -138,53 +140,39 @@ class EventProcessor:
             conversation.blocked = False
         engine = self._content.engine(conversation.flow)
         conversation.flow = engine.flow.name
-        turn = Turn(event=event, now=now, state=conversation.state, data=conversation.data)
-        await engine.run(turn)
-        conversation.state = turn.state
-        commit.jobs.extend(turn.jobs)
-        self._add_outgoing(commit, event, stored, turn.messages)
+        case = conversation.case
+        in_case = case is not None and case.is_open and event.type in ("message", "postback")
+        context = await self._desk.context(
+            now, needs_queue=not in_case and event.type in ("message", "postback")
+        )
+        if in_case:
+            # A responder has (or will have) this conversation: the bot steps aside.
+            messages = self._desk.user_wrote(commit, context, engine)
+            trigger, entered = "case", []
+        else:
+            turn = Turn(event=event, now=now, state=conversation.state, data=conversation.data,
+                        context=context)
+            await engine.run(turn)
+            conversation.state = turn.state
+            commit.jobs.extend(turn.jobs)
+            messages = list(turn.messages)
+            if turn.open_case is not None:
+                messages += self._desk.open_case(commit, turn.open_case, context, engine)
+            trigger, entered = turn.trigger, turn.entered
+        add_outgoing(
+            commit,
+            messages,
+            reply_token=event.reply_token,
+            reply_until=stored.received_at + self._reply_ttl if event.reply_token else None,
+        )
         log.info(
             "turn",
             event_id=stored.event_id,
             user=user_key(conversation.user_id, self._secret),
-            trigger=turn.trigger,
-            entered=turn.entered,
+            trigger=trigger,
+            entered=entered,
         )
         return commit
-
-    def _add_outgoing(
-        self, commit: TurnCommit, event: LineEvent, stored: StoredEvent, messages: list[dict[str, Any]]
-    ) -> None:
-        """Add outbox rows (at most five messages each) and their log entries to a commit."""
-        version = commit.conversation.version + 1
-        for index, group in enumerate(in_requests(messages)):
-            # Only the first request can use the reply token: LINE accepts it once.
-            token = event.reply_token if index == 0 else None
-            row = OutboxRow(
-                id=uuid.uuid4().hex,
-                user_id=commit.conversation.user_id,
-                version=version,
-                index=index,
-                messages=group,
-                retry_key=str(uuid.uuid4()),
-                created_at=commit.now,
-                next_attempt_at=commit.now,
-                reply_token=token,
-                reply_until=stored.received_at + self._reply_ttl if token else None,
-            )
-            commit.outbox.append(row)
-            for n, message in enumerate(group):
-                commit.messages.append(
-                    LoggedMessage(
-                        id=f"out:{row.id}:{n}",
-                        user_id=row.user_id,
-                        direction="out",
-                        kind=str(message.get("type")),
-                        text=summary(message),
-                        at=commit.now,
-                        payload=_choices_of(message),
-                    )
-                )
 
 
 def _log_incoming(event: LineEvent, now: datetime) -> LoggedMessage | None:
@@ -205,6 +193,9 @@ def _log_incoming(event: LineEvent, now: datetime) -> LoggedMessage | None:
             body = "[位置情報]"
     elif event.type == "postback":
         payload["data"] = event.postback_data
+    if event.mark_as_read_token:
+        # Kept so that the user sees 既読 only when a responder opens the conversation.
+        payload["mark_as_read_token"] = event.mark_as_read_token
     return LoggedMessage(
         id=f"in:{event.event_id}",
         user_id=event.user_id,
@@ -216,9 +207,3 @@ def _log_incoming(event: LineEvent, now: datetime) -> LoggedMessage | None:
         line_message_id=event.message_id,
         payload=payload,
     )
-
-
-def _choices_of(message: dict[str, Any]) -> dict[str, Any]:
-    items = message.get("quickReply", {}).get("items", [])
-    labels = [item["action"]["label"] for item in items if "label" in item.get("action", {})]
-    return {"quick_replies": labels} if labels else {}

@@ -24,4 +24,7 @@ SCHEDULER = web.AppKey("scheduler", "Scheduler")
 STANDIN = web.AppKey("standin", "StandIn | None")
 LINE_ENDPOINT = web.AppKey("line_endpoint", str)
 CHANNEL_SECRET = web.AppKey("channel_secret", str)
+CASES = web.AppKey("cases", "CaseDesk")
+# Who hears that a case changed (the operator view's live hub adds itself here).
+LISTENERS = web.AppKey("listeners", list)
 DEMO_ACCOUNT = web.AppKey("demo_account", tuple)  # (login, password or None), demo mode only

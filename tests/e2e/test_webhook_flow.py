@@ -47,7 +47,7 @@ async def test_quick_reply_postback_and_typed_label(bot: Bot) -> None:
     assert "よくある質問" in bot.texts(u)[3]
     await bot.send("text", u, text="相談員と話す")  # typed instead of tapped
     await bot.replies(u, 5)
-    assert "相談員と 話せる" in bot.texts(u)[4]
+    assert "相談員に つなぐ 前に" in bot.texts(u)[4]
 
 
 async def test_same_event_three_times_gets_one_reply(bot: Bot) -> None:

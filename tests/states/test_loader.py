@@ -143,8 +143,11 @@ def test_valid_flow_loads_into_the_model() -> None:
 def test_choices_and_declared_triggers() -> None:
     flow = load_flow_text(VALID, FILE)
 
-    assert flow.choices("greeting") == {"同意する": "agree", "よくある質問": "choose_faq"}
-    assert flow.choices("menu") == {"よくある質問": "choose_faq", "yes": "say_yes"}
+    def triggers(state: str) -> dict[str, str]:
+        return {label: choice.trigger for label, choice in flow.choices(state).items()}
+
+    assert triggers("greeting") == {"同意する": "agree", "よくある質問": "choose_faq"}
+    assert triggers("menu") == {"よくある質問": "choose_faq", "yes": "say_yes"}
     assert flow.choices("faq") == {}
     assert flow.declared_triggers() == frozenset({"agree", "choose_faq", "say_yes"})
 
@@ -324,7 +327,7 @@ def test_unknown_key_lists_allowed_keys() -> None:
     )
     assert str(found[1]) == (
         "states/default.yaml:4: unknown key 'fallbak' in the flow "
-        "(allowed: flow, description, initial, fallback, states, transitions)"
+        "(allowed: flow, description, initial, fallback, states, transitions, texts)"
     )
 
 
@@ -497,7 +500,7 @@ def test_unknown_trigger() -> None:
         text,
         42,
         "unknown trigger 'say_no' in transition 4: neither an event trigger "
-        "(follow, location, media, postback, sticker, text) nor declared",
+        "(follow, location, media, operator_closed, postback, sticker, text) nor declared",
     )
 
 
@@ -505,7 +508,9 @@ def test_unknown_action_lists_the_known_ones() -> None:
     text = VALID.replace("[record_terms_shown]", "[record_terms_shown, send_terms]")
 
     assert_only(
-        text, 18, "unknown action 'send_terms' in state 'greeting' (known: record_terms_shown)"
+        text, 18, "unknown action 'send_terms' in state 'greeting' (known: finish_intake, "
+        "open_handoff_case, open_message_case, open_vent_case, record_feedback, record_intake, "
+        "record_terms_shown, skip_intake, start_venting)"
     )
 
 
@@ -515,7 +520,8 @@ def test_unknown_condition_lists_the_known_ones() -> None:
     assert_only(
         text,
         41,
-        "unknown condition 'is_blocked' in transition 3 (known: has_seen_terms, is_unblocked)",
+        "unknown condition 'is_blocked' in transition 3 (known: has_seen_terms, intake_done, "
+        "is_minor, is_unblocked, responder_available, within_hours)",
     )
 
 

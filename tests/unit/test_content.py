@@ -18,6 +18,7 @@ from yorisoi.store.port import Store
 def content(tmp_path: Path) -> Path:
     root = tmp_path / "content"
     shutil.copytree(REPO_ROOT / "states", root / "states")
+    shutil.copytree(REPO_ROOT / "operators", root / "operators")
     return root
 
 
@@ -59,6 +60,32 @@ async def test_a_bad_file_is_refused_and_the_running_flow_stays(
     assert library.engine("default") is running
 
 
+async def test_bad_hours_are_refused_and_the_running_hours_stay(
+    store: Store, clock: FakeClock, content: Path
+) -> None:
+    library = ContentLibrary(store, clock, content)
+    await library.reload()
+    running = library.hours
+    edit(content / "operators" / "hours.yaml", 'mon: ["10:00-22:00"]', 'mon: ["10:00-25:00"]')
+    report = await library.reload()
+    assert any("hours.yaml" in p.file and p.line > 0 for p in report.problems)
+    assert library.hours is running
+
+
+async def test_the_default_flow_must_word_the_texts_the_code_sends(
+    store: Store, clock: FakeClock, content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = content / "states" / "default.yaml"
+    text = path.read_text(encoding="utf-8")
+    cut = text.index("  morning_reply:")
+    path.write_text(text[:cut] + text[text.index("  no_one_yet:"):], encoding="utf-8")
+    with pytest.raises(ContentError, match="missing: morning_reply"):
+        await ContentLibrary(store, clock, content).reload()
+    capsys.readouterr()
+    assert main(["check", "--content", str(content)]) == 1
+    assert "missing: morning_reply" in capsys.readouterr().out
+
+
 async def test_starting_without_a_valid_default_flow_fails(
     store: Store, clock: FakeClock, content: Path
 ) -> None:
@@ -71,8 +98,8 @@ def test_check_command_names_file_and_line(content: Path, capsys: pytest.Capture
     assert main(["check", "--content", str(content)]) == 0
     path = content / "states" / "default.yaml"
     lines = path.read_text(encoding="utf-8").splitlines()
-    line_no = next(i for i, line in enumerate(lines, 1) if "dest: vent_preparing" in line)
-    edit(path, "dest: vent_preparing", "dest: vent_prep")
+    line_no = next(i for i, line in enumerate(lines, 1) if "dest: venting" in line)
+    edit(path, "dest: venting", "dest: vent_prep")
     capsys.readouterr()
     assert main(["check", "--content", str(content)]) == 1
     out = capsys.readouterr().out
@@ -85,7 +112,6 @@ def test_the_shipped_content_is_valid() -> None:
 
 def test_check_command_validates_service_hours(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
     operators = content / "operators"
-    operators.mkdir()
     (operators / "hours.yaml").write_text(
         "timezone: Asia/Tokyo\nweekly:\n  mon: [\"10:00-25:00\"]\npublic_holidays: closed\n",
         encoding="utf-8",

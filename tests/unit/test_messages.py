@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from yorisoi.clock import FakeClock
-from yorisoi.config import REPO_ROOT
-from yorisoi.content import ContentLibrary
-from yorisoi.conversation import EventProcessor
-from yorisoi.line.events import decode
 from yorisoi.line.messages import in_requests, summary, text
-from yorisoi.store.port import Conversation, StoredEvent, TurnCommit
-from yorisoi.store.sqlite import SQLiteStore
+from yorisoi.store.port import Conversation, TurnCommit
+from yorisoi.turns import add_outgoing
 
 
 def test_requests_hold_at_most_five_messages_in_order() -> None:
@@ -30,26 +25,20 @@ def test_summary_reads_like_the_user_sees_it() -> None:
     assert summary({"type": "sticker"}) == "[sticker]"
 
 
-async def test_a_long_turn_becomes_ordered_rows_and_only_the_first_uses_the_reply_token(
-    tmp_path: Path,
-) -> None:
+def test_a_long_turn_becomes_ordered_rows_and_only_the_first_uses_the_reply_token() -> None:
     clock = FakeClock()
-    store = await SQLiteStore.open(tmp_path / "m.sqlite3")
-    try:
-        processor = EventProcessor(store, clock, ContentLibrary(store, clock, REPO_ROOT),
-                                   reply_token_ttl=50, secret_key="k" * 40)
-        raw = ('{"type":"message","timestamp":1,"replyToken":"tok","source":{"type":"user",'
-               '"userId":"U' + "1" * 32 + '"},"message":{"type":"text","id":"m","text":"x"}}')
-        stored = StoredEvent(event_id="e", user_id="U" + "1" * 32, type="message", timestamp_ms=1,
-                             received_at=clock.now(), raw=raw)
-        commit = TurnCommit(conversation=Conversation("U" + "1" * 32, "default", "menu", version=4),
-                            now=clock.now())
-        processor._add_outgoing(commit, decode("e", raw), stored, [text(str(i)) for i in range(7)])
-        rows = commit.outbox
-        assert [(r.version, r.index, len(r.messages)) for r in rows] == [(5, 0, 5), (5, 1, 2)]
-        assert rows[0].reply_token == "tok" and rows[1].reply_token is None
-        assert rows[0].reply_until == clock.now() + timedelta(seconds=50)
-        assert rows[0].retry_key != rows[1].retry_key
-        assert [m.text for m in commit.messages] == [str(i) for i in range(7)]
-    finally:
-        await store.close()
+    commit = TurnCommit(conversation=Conversation("U" + "1" * 32, "default", "menu", version=4),
+                        now=clock.now())
+    until = clock.now() + timedelta(seconds=50)
+    add_outgoing(commit, [text(str(i)) for i in range(7)], reply_token="tok", reply_until=until)
+    rows = commit.outbox
+    assert [(r.version, r.index, len(r.messages)) for r in rows] == [(5, 0, 5), (5, 1, 2)]
+    assert rows[0].reply_token == "tok" and rows[1].reply_token is None
+    assert rows[0].reply_until == until and rows[1].reply_until is None
+    assert rows[0].retry_key != rows[1].retry_key
+    assert [m.text for m in commit.messages] == [str(i) for i in range(7)]
+    # Rows added later in the same turn are numbered after the first ones.
+    add_outgoing(commit, [text("later")], author={"staff_id": "s1", "name": "佐藤"})
+    assert [(r.version, r.index) for r in commit.outbox][-1] == (5, 2)
+    assert commit.outbox[-1].reply_token is None
+    assert commit.messages[-1].payload["author"]["name"] == "佐藤"

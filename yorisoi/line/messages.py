@@ -7,13 +7,22 @@ into Messaging API message objects and groups them into requests of at most five
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     from yorisoi.states.model import Choice, Say
 
 MAX_MESSAGES_PER_REQUEST = 5
 POSTBACK_PREFIX = "yorisoi:t="
+VALUE_SEPARATOR = "&v="
+
+
+def postback_data(trigger: str, value: str | None = None) -> str:
+    """Return the postback data that fires ``trigger`` (with a value for the actions)."""
+    data = POSTBACK_PREFIX + trigger
+    return data + VALUE_SEPARATOR + quote(value, safe="") if value else data
 
 
 def postback_action(choice: Choice) -> dict[str, Any]:
@@ -21,31 +30,43 @@ def postback_action(choice: Choice) -> dict[str, Any]:
     return {
         "type": "postback",
         "label": choice.label,
-        "data": POSTBACK_PREFIX + choice.trigger,
+        "data": postback_data(choice.trigger, choice.value),
         "displayText": choice.label,
     }
 
 
-def render_say(say: Say) -> dict[str, Any]:
-    """Return the LINE message object for one ``say`` item of a flow."""
+def render_say(say: Say, placeholders: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the LINE message object for one ``say`` item of a flow.
+
+    ``placeholders`` fill ``{name}`` in the text (the loader allows only known names); a
+    name without a value is left out rather than shown in braces.
+    """
+    body = say.text
+    if placeholders is not None:
+        body = body.format_map(_Blank(placeholders))
     message: dict[str, Any]
     if say.buttons:
         message = {
             "type": "template",
-            "altText": say.alt_text or say.text[:400],
+            "altText": say.alt_text or body[:400],
             "template": {
                 "type": "buttons",
-                "text": say.text,
+                "text": body,
                 "actions": [postback_action(c) for c in say.buttons],
             },
         }
     else:
-        message = {"type": "text", "text": say.text}
+        message = {"type": "text", "text": body[:5000]}
     if say.quick_replies:
         message["quickReply"] = {
             "items": [{"type": "action", "action": postback_action(c)} for c in say.quick_replies]
         }
     return message
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 def text(body: str) -> dict[str, Any]:

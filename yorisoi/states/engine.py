@@ -18,14 +18,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
+from urllib.parse import unquote
 
 from transitions.extensions.asyncio import AsyncMachine, EventData
 
 from yorisoi.line.events import LineEvent
-from yorisoi.line.messages import POSTBACK_PREFIX, render_say
+from yorisoi.line.messages import POSTBACK_PREFIX, VALUE_SEPARATOR, render_say
+from yorisoi.states.loader import MAX_THEN_HOPS
 from yorisoi.states.model import Flow, State
 from yorisoi.states.registry import ACTIONS, CONDITIONS
 from yorisoi.store.port import Job
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What the conversation code looked up before the turn, for conditions and texts."""
+
+    open_now: bool = True
+    responders_on_duty: int = 0
+    placeholders: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -36,10 +47,13 @@ class Turn:
     now: datetime
     state: str
     data: dict[str, Any]
+    context: TurnContext = field(default_factory=TurnContext)
     messages: list[dict[str, Any]] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
     entered: list[str] = field(default_factory=list)
     trigger: str | None = None
+    value: str | None = None  # the value of the tapped choice, if it has one
+    open_case: str | None = None  # set by an action: open a case of this mode
 
 
 class _Model:
@@ -68,8 +82,12 @@ class FlowEngine:
         self._says = {
             state.name: tuple(render_say(say) for say in state.say) for state in flow.states.values()
         }
+        # States whose texts have {placeholders} are rendered again on every entry.
+        self._templated = frozenset(
+            state.name for state in flow.states.values() if any("{" in say.text for say in state.say)
+        )
         self._choices = {
-            name: {_fold(label): trigger for label, trigger in flow.choices(name).items()}
+            name: {_fold(label): choice for label, choice in flow.choices(name).items()}
             for name in flow.states
         }
         for state in flow.states.values():
@@ -84,50 +102,70 @@ class FlowEngine:
                 unless=[partial(_check, CONDITIONS[name]) for name in t.unless],
             )
 
-    def trigger_for(self, turn: Turn) -> str:
-        """Return the trigger an event fires in the turn's current state."""
+    def trigger_for(self, turn: Turn) -> tuple[str, str | None]:
+        """Return the trigger an event fires in the turn's current state, and its value."""
         event = turn.event
         if event.type == "follow":
-            return "follow"
+            return "follow", None
         if event.type == "postback":
-            data = event.postback_data or ""
-            if data.startswith(POSTBACK_PREFIX):
-                return data[len(POSTBACK_PREFIX) :]
-            return "postback"
+            return parse_postback(event.postback_data or "")
         if event.type == "message":
             if event.message_type == "text":
                 chosen = self._choices.get(turn.state, {}).get(_fold(event.text or ""))
-                return chosen or "text"
+                return (chosen.trigger, chosen.value) if chosen else ("text", None)
             if event.message_type in ("image", "video", "audio", "file"):
-                return "media"
-            return event.message_type or "text"
-        return event.type
+                return "media", None
+            return event.message_type or "text", None
+        return event.type, None
 
     async def run(self, turn: Turn, trigger: str | None = None) -> Turn:
-        """Fire the event's trigger; if nothing can fire, enter the flow's fallback state."""
+        """Fire the event's trigger; if nothing can fire, enter the flow's fallback state.
+
+        A state with ``then`` fires that trigger at once after it is entered, so a flow
+        can decide (in hours? someone on duty?) without waiting for the user.
+        """
         if turn.state not in self.flow.states:
             # The flow changed under this conversation: resume where any user can.
             turn.state = self.flow.fallback
-        trigger = trigger or self.trigger_for(turn)
+        if trigger is None:
+            trigger, turn.value = self.trigger_for(turn)
         turn.trigger = trigger
-        fired = False
-        event = self._machine.events.get(trigger)
-        if event is not None:
-            # The model is not attached with add_model: binding convenience methods to it
-            # cost about half of a turn under load, and firing the machine's own event
-            # object needs only the model's ``state`` attribute (FACTS.md, transitions).
-            model = _Model(turn)
-            fired = bool(await event.trigger(model))
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                # transitions turns a cancellation inside a callback into "did not fire";
-                # committing the fallback state would be wrong: the turn was interrupted.
-                raise asyncio.CancelledError
-            turn.state = model.state
+        fired = await self._fire(turn, trigger)
         if not fired:
             turn.state = self.flow.fallback
             await self._enter(self.flow.states[self.flow.fallback], None, turn=turn)
+        for _ in range(MAX_THEN_HOPS):
+            then = self.flow.states[turn.state].then
+            if then is None:
+                break
+            turn.trigger, turn.value = then, None
+            if not await self._fire(turn, then):
+                # Every condition failed: the flow offers no way on, so do not stay silent.
+                turn.state = self.flow.fallback
+                await self._enter(self.flow.states[self.flow.fallback], None, turn=turn)
+                break
         return turn
+
+    async def _fire(self, turn: Turn, trigger: str) -> bool:
+        event = self._machine.events.get(trigger)
+        if event is None:
+            return False
+        # The model is not attached with add_model: binding convenience methods to it
+        # cost about half of a turn under load, and firing the machine's own event
+        # object needs only the model's ``state`` attribute (FACTS.md, transitions).
+        model = _Model(turn)
+        fired = bool(await event.trigger(model))
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # transitions turns a cancellation inside a callback into "did not fire";
+            # committing the fallback state would be wrong: the turn was interrupted.
+            raise asyncio.CancelledError
+        turn.state = model.state
+        return fired
+
+    def text(self, name: str, context: TurnContext) -> dict[str, Any]:
+        """Return one of the flow's named texts as a LINE message, placeholders filled."""
+        return render_say(self.flow.texts[name], context.placeholders)
 
     async def _enter(self, state: State, event_data: EventData | None, *, turn: Turn | None = None) -> None:
         """Say the state's texts, then run its actions in order."""
@@ -136,9 +174,20 @@ class FlowEngine:
             turn = event_data.model.yorisoi_turn
         turn.entered.append(state.name)
         turn.state = state.name
-        turn.messages.extend(self._says[state.name])
+        if state.name in self._templated:
+            turn.messages.extend(render_say(say, turn.context.placeholders) for say in state.say)
+        else:
+            turn.messages.extend(self._says[state.name])
         for name in state.actions:
             await ACTIONS[name](turn)
+
+
+def parse_postback(data: str) -> tuple[str, str | None]:
+    """Return the trigger and value of our postback data (``yorisoi:t=<trigger>&v=<value>``)."""
+    if not data.startswith(POSTBACK_PREFIX):
+        return "postback", None
+    trigger, _, value = data[len(POSTBACK_PREFIX) :].partition(VALUE_SEPARATOR)
+    return trigger, (unquote(value) if value else None)
 
 
 def _check(condition: Any, event_data: EventData) -> bool:

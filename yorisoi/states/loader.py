@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import string
 from collections import deque
 from collections.abc import Hashable, Iterable, Mapping
 from datetime import date
@@ -36,9 +37,9 @@ from yorisoi.states.model import (
     State,
     Transition,
 )
-from yorisoi.states.registry import ACTIONS, CONDITIONS, EVENT_TRIGGERS
+from yorisoi.states.registry import ACTIONS, CONDITIONS, EVENT_TRIGGERS, INTERNAL_TRIGGERS
 
-__all__ = ["load_flow", "load_flow_text", "load_flows"]
+__all__ = ["load_flow", "load_flow_text", "load_flows", "missing_texts"]
 
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 MAX_TRIGGER = 64  # our own limit, to keep postback data short
@@ -53,11 +54,14 @@ MAX_QUICK_REPLIES = 13
 MAX_BUTTONS = 4
 MAX_LABEL = 20  # quick reply and template action labels
 
-FLOW_KEYS = ("flow", "description", "initial", "fallback", "states", "transitions")
+FLOW_KEYS = ("flow", "description", "initial", "fallback", "states", "transitions", "texts")
 FLOW_REQUIRED = ("flow", "initial", "fallback", "states", "transitions")
-STATE_KEYS = ("description", "say", "actions")
+STATE_KEYS = ("description", "say", "actions", "then")
 SAY_KEYS = ("text", "quick_replies", "buttons", "alt_text")
-CHOICE_KEYS = ("label", "trigger")
+CHOICE_KEYS = ("label", "trigger", "value")
+CHOICE_REQUIRED = ("label", "trigger")
+MAX_VALUE = 100  # our own limit: postback data is at most 300 characters
+MAX_THEN_HOPS = 5  # decision states chained by `then`, per event
 TRANSITION_KEYS = ("trigger", "source", "dest", "conditions", "unless")
 TRANSITION_REQUIRED = ("trigger", "source", "dest")
 
@@ -332,7 +336,13 @@ def _choice(report: Problems, item: Any, line: int, what: str) -> Choice | None:
     raw = as_mapping(report, item, line, what)
     if raw is None:
         return None
-    check_keys(report, raw, what, CHOICE_KEYS, CHOICE_KEYS)
+    check_keys(report, raw, what, CHOICE_KEYS, CHOICE_REQUIRED)
+    value: str | None = None
+    if "value" in raw:
+        value_line = raw.key_lines["value"]
+        value = as_text(report, raw["value"], value_line, f"value of {what}")
+        if value is not None:
+            _check_length(report, value, value_line, f"value of {what}", MAX_VALUE)
     label: str | None = None
     trigger: str | None = None
     if "label" in raw:
@@ -357,7 +367,7 @@ def _choice(report: Problems, item: Any, line: int, what: str) -> Choice | None:
             )
     if label is None or trigger is None:
         return None
-    return Choice(label=label, trigger=trigger, line=line)
+    return Choice(label=label, trigger=trigger, line=line, value=value)
 
 
 def _choices(
@@ -414,6 +424,8 @@ def _message(report: Problems, item: Any, line: int, where: str, *, last: bool) 
             report.add(alt_line, f"alt_text on {where} is only allowed with buttons")
         elif alt_text is not None:
             _check_length(report, alt_text, alt_line, f"alt_text of {where}", MAX_ALT_TEXT)
+    if text is not None:
+        _check_placeholders(report, text, raw.key_lines["text"], f"text of {where}")
     if text is None:
         return None
     if not has_buttons:
@@ -457,10 +469,17 @@ def _state(report: Problems, name: str, value: Any, line: int, *, initial: bool)
         description = as_text(report, raw["description"], line_, f"description of {what}") or ""
     say = _say(report, raw, what) if "say" in raw else ()
     actions = _names(report, raw, "actions", what, "action", ACTIONS) if "actions" in raw else ()
+    then: str | None = None
+    if "then" in raw:
+        then_line = raw.key_lines["then"]
+        then = as_text(report, raw["then"], then_line, f"then of {what}")
+        if then is not None and not NAME.fullmatch(then):
+            report.add(then_line, f"then {then!r} of {what} is not a valid trigger name")
+            then = None
     # Judged on the keys written, not on what parsed, so a broken `say` is reported once.
-    if not initial and "say" not in raw and not raw.get("actions"):
+    if not initial and "say" not in raw and not raw.get("actions") and "then" not in raw:
         report.add(line, f"{what} says nothing and runs no actions; give it say or actions")
-    return State(name, say, actions, description, line)
+    return State(name, say, actions, description, line, then)
 
 
 def _states(report: Problems, flow: LineMap, initial: str | None) -> dict[str, State]:
@@ -554,7 +573,8 @@ def _transition(
             report.add(
                 trigger_line,
                 f"unknown trigger {trigger!r} in {what}: neither an event trigger "
-                f"({_known(EVENT_TRIGGERS)}) nor declared by a quick reply or button in this flow",
+                f"({_known(EVENT_TRIGGERS | INTERNAL_TRIGGERS)}) nor declared by a quick reply, "
+                "a button or a then in this flow",
             )
     if "source" in raw:
         sources = _sources(report, raw, what, states)
@@ -582,7 +602,8 @@ def _transitions(
     if items is None:
         return ()
     declared = frozenset(choice.trigger for state in states.values() for choice in state.choices)
-    triggers = EVENT_TRIGGERS | declared
+    declared |= frozenset(state.then for state in states.values() if state.then)
+    triggers = EVENT_TRIGGERS | INTERNAL_TRIGGERS | declared
     transitions = (
         _transition(report, item, line, f"transition {number}", states, triggers)
         for number, (item, line) in enumerate(zip(items, items.item_lines, strict=True), 1)
@@ -625,6 +646,98 @@ def _check_graph(
         if name not in reached:
             report.add(
                 state.line, f"state {name!r} cannot be reached from the initial state {initial!r}"
+            )
+
+
+def _check_then(
+    report: Problems, states: Mapping[str, State], transitions: tuple[Transition, ...]
+) -> None:
+    """Report a `then` no transition takes, and chains of `then` that loop."""
+    for name, state in states.items():
+        if state.then and not any(t.leaves(name) and t.trigger == state.then for t in transitions):
+            report.add(
+                state.line,
+                f"state {name!r} fires {state.then!r} at once (then), but no transition on "
+                f"{state.then!r} leaves it",
+            )
+    for name, state in states.items():
+        seen, current = [name], state
+        while current.then:
+            unconditional = [
+                t for t in transitions
+                if t.leaves(current.name) and t.trigger == current.then
+                and not t.conditions and not t.unless
+            ]
+            if not unconditional or unconditional[0].dest not in states:
+                break
+            nxt = unconditional[0].dest
+            if nxt in seen:
+                report.add(
+                    state.line,
+                    f"state {name!r} starts a loop of `then` ({' -> '.join([*seen, nxt])})",
+                )
+                break
+            seen.append(nxt)
+            current = states[nxt]
+
+
+def _check_texts(report: Problems, raw: LineMap) -> dict[str, Say]:
+    """Return the flow's named texts, reporting unknown names and bad messages."""
+    from yorisoi.states.registry import TEXTS
+
+    if "texts" not in raw:
+        return {}
+    table = as_mapping(report, raw["texts"], raw.key_lines["texts"], "texts")
+    texts: dict[str, Say] = {}
+    if table is not None:
+        for key, line in table.key_lines.items():
+            what = f"text {key!r}"
+            if key not in TEXTS:
+                report.add(line, f"unknown text {key!r} (known: {_known(TEXTS)})")
+                continue
+            message = _message(report, table[key], line, what, last=True)
+            if message is not None:
+                texts[key] = message
+    return texts
+
+
+def missing_texts(flow: Flow) -> list[FlowProblem]:
+    """Report the named texts the bot sends that the flow does not word.
+
+    Only the flow new conversations start in needs them all (the others fall back to it),
+    so this is checked where the default flow is chosen, not for every flow file.
+    """
+    from yorisoi.states.registry import TEXTS
+
+    missing = [name for name in TEXTS if name not in flow.texts]
+    if not missing:
+        return []
+    line = next((n for n, text in enumerate(flow.text.splitlines(), 1) if text.startswith("texts:")), 1)
+    return [
+        FlowProblem(
+            flow.file,
+            line,
+            "the default flow must word the texts the bot sends outside states under texts:; "
+            f"missing: {', '.join(missing)}",
+        )
+    ]
+
+
+def _check_placeholders(report: Problems, text: str, line: int, what: str) -> None:
+    """Report `{name}` placeholders the bot cannot fill, and stray braces."""
+    from yorisoi.states.registry import PLACEHOLDERS
+
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError as exc:
+        report.add(line, f"{what} has a stray brace ({exc}); write {{{{ or }}}} for a brace")
+        return
+    for field_name in fields:
+        if field_name not in PLACEHOLDERS:
+            report.add(
+                line,
+                f"{what} uses {{{field_name}}}, which the bot cannot fill "
+                f"(known: {_known(PLACEHOLDERS)})",
             )
 
 
@@ -698,6 +811,8 @@ def _flow(report: Problems, data: Any, text: str) -> Flow | None:
     transitions = _transitions(report, raw, states) if "transitions" in raw else ()
     _check_graph(report, states, transitions, initial, fallback)
     _check_choices(report, states, transitions)
+    _check_then(report, states, transitions)
+    texts = _check_texts(report, raw)
     if report.found or name is None or initial is None or fallback is None:
         return None
     return Flow(
@@ -710,6 +825,7 @@ def _flow(report: Problems, data: Any, text: str) -> Flow | None:
         file=report.file,
         text=text,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        texts=MappingProxyType(texts),
     )
 
 

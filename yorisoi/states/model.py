@@ -22,6 +22,7 @@ class Choice:
     label: str
     trigger: str
     line: int
+    value: str | None = None  # passed to the actions, e.g. the age band an intake answer names
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class State:
     actions: tuple[str, ...] = ()
     description: str = ""
     line: int = 0
+    then: str | None = None  # a trigger fired at once after entering (a decision state)
 
     @property
     def choices(self) -> tuple[Choice, ...]:
@@ -94,16 +96,20 @@ class Flow:
     file: str
     text: str
     sha256: str
+    # Named messages the code sends outside any state (the night acknowledgement, the
+    # morning reply, ...): worded here by admins, chosen by the code. Left out of the hash
+    # like `states`.
+    texts: Mapping[str, Say] = field(hash=False, default_factory=dict)
 
-    def choices(self, state: str) -> dict[str, str]:
-        """Return label -> trigger for the quick replies and buttons shown on entering `state`."""
-        return {choice.label: choice.trigger for choice in self.states[state].choices}
+    def choices(self, state: str) -> dict[str, Choice]:
+        """Return label -> choice for the quick replies and buttons shown on entering `state`."""
+        return {choice.label: choice for choice in self.states[state].choices}
 
     def declared_triggers(self) -> frozenset[str]:
-        """Return the triggers named by any quick reply or button in this flow."""
+        """Return the triggers named by a quick reply, a button or a state's `then`."""
         return frozenset(
             choice.trigger for state in self.states.values() for choice in state.choices
-        )
+        ) | frozenset(state.then for state in self.states.values() if state.then)
 
 
 @dataclass(frozen=True, slots=True)

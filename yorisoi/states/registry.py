@@ -1,7 +1,12 @@
-"""The names a flow may use: event triggers, actions and conditions.
+"""The names a flow may use: event triggers, actions, conditions, texts and placeholders.
 
 Flows are data; actions and conditions are code. A flow names them, this module maps the
 names to plain functions, and the validator refuses a flow that names anything else.
+
+Actions never touch the store or LINE. What needs more than the turn (opening a case for
+responders, for instance) is asked for on the turn (``turn.open_case``) and carried out by
+``yorisoi.conversation`` in the same commit. Conditions read what the conversation code
+looked up before the turn (``turn.context``): whether the service is open, who is on duty.
 """
 
 from __future__ import annotations
@@ -12,17 +17,87 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from yorisoi.states.engine import Turn
 
-# Triggers fired by LINE events (see yorisoi.conversation.trigger_for). Flows may also
-# declare their own triggers through quick replies and buttons.
+# Triggers fired by LINE events (see yorisoi.states.engine.FlowEngine.trigger_for). Flows
+# may also declare their own triggers through quick replies, buttons and `then`.
 EVENT_TRIGGERS = frozenset({"follow", "text", "sticker", "media", "location", "postback"})
+
+# Triggers the code fires on a conversation: a responder closed the case.
+INTERNAL_TRIGGERS = frozenset({"operator_closed"})
+
+# Messages the code sends outside any state; the default flow words each under `texts:`.
+TEXTS: dict[str, str] = {
+    "night_ack": "the one acknowledgement of a message that arrives outside service hours",
+    "morning_reply": "the push sent at the next opening to someone who wrote at night",
+    "no_one_yet": "told when nobody has taken a waiting case within the claim timeout",
+}
+
+# What `{name}` in a text can say; filled in by yorisoi.conversation.
+PLACEHOLDERS = frozenset({"next_opening", "crisis_lines", "waiting_count"})
 
 Action = Callable[["Turn"], Awaitable[None]]
 Condition = Callable[["Turn"], bool]
+
+# Intake answers: the trigger of a quick reply says which question it answers.
+INTAKE_FIELDS = {"intake_age": "age_band", "intake_gender": "gender", "intake_pref": "prefecture"}
+MINOR_AGE_BANDS = frozenset({"under13", "13-15", "16-17"})
+DECLINED = "declined"
 
 
 async def record_terms_shown(turn: Turn) -> None:
     """Remember when the terms of use were shown, so staff can see the user was told."""
     turn.data["terms_shown_at"] = turn.now.isoformat()
+
+
+async def record_intake(turn: Turn) -> None:
+    """Keep the intake answer the user just tapped (never a name; 答えたくない is kept too)."""
+    field = INTAKE_FIELDS.get(turn.trigger or "")
+    if field is None:
+        return
+    intake = dict(turn.data.get("intake") or {})
+    intake[field] = turn.value or DECLINED
+    turn.data["intake"] = intake
+
+
+async def finish_intake(turn: Turn) -> None:
+    """Mark the intake as done, so that it is asked once per user."""
+    intake = dict(turn.data.get("intake") or {})
+    intake.setdefault("done_at", turn.now.isoformat())
+    turn.data["intake"] = intake
+
+
+async def skip_intake(turn: Turn) -> None:
+    """The user skipped the remaining questions: keep what was answered, ask no more."""
+    intake = dict(turn.data.get("intake") or {})
+    intake["skipped"] = True
+    turn.data["intake"] = intake
+    await finish_intake(turn)
+
+
+async def open_handoff_case(turn: Turn) -> None:
+    """Ask for a case: the user wants to talk with a responder (相談員と話す)."""
+    turn.open_case = "handoff"
+
+
+async def open_vent_case(turn: Turn) -> None:
+    """Ask for a case: the first message in venting mode reaches the responders."""
+    turn.open_case = "vent"
+
+
+async def open_message_case(turn: Turn) -> None:
+    """Ask for a case: a message for people that the bot cannot answer itself."""
+    turn.open_case = "message"
+
+
+async def start_venting(turn: Turn) -> None:
+    """Remember that the user chose venting (モヤモヤを話す): it sets the case's topic."""
+    turn.data["topic"] = "mothers"
+
+
+async def record_feedback(turn: Turn) -> None:
+    """Keep the answer to the optional question after a case ("how did it feel to talk?")."""
+    feedback = list(turn.data.get("feedback") or [])
+    feedback.append({"at": turn.now.isoformat(), "answer": turn.value or DECLINED})
+    turn.data["feedback"] = feedback[-20:]
 
 
 def is_unblocked(turn: Turn) -> bool:
@@ -35,11 +110,43 @@ def has_seen_terms(turn: Turn) -> bool:
     return "terms_shown_at" in turn.data
 
 
+def intake_done(turn: Turn) -> bool:
+    """True once the intake was answered or skipped (it is asked once per user)."""
+    return "done_at" in (turn.data.get("intake") or {})
+
+
+def is_minor(turn: Turn) -> bool:
+    """True if the user said they are under 18."""
+    return (turn.data.get("intake") or {}).get("age_band") in MINOR_AGE_BANDS
+
+
+def within_hours(turn: Turn) -> bool:
+    """True inside service hours (operators/hours.yaml)."""
+    return turn.context.open_now
+
+
+def responder_available(turn: Turn) -> bool:
+    """True if at least one responder is on duty now."""
+    return turn.context.responders_on_duty > 0
+
+
 ACTIONS: dict[str, Action] = {
     "record_terms_shown": record_terms_shown,
+    "record_intake": record_intake,
+    "finish_intake": finish_intake,
+    "skip_intake": skip_intake,
+    "open_handoff_case": open_handoff_case,
+    "open_vent_case": open_vent_case,
+    "open_message_case": open_message_case,
+    "start_venting": start_venting,
+    "record_feedback": record_feedback,
 }
 
 CONDITIONS: dict[str, Condition] = {
     "is_unblocked": is_unblocked,
     "has_seen_terms": has_seen_terms,
+    "intake_done": intake_done,
+    "is_minor": is_minor,
+    "within_hours": within_hours,
+    "responder_available": responder_available,
 }
