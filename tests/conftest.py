@@ -82,17 +82,22 @@ async def make_bot(line: LinePlatform, clock: FakeClock, tmp_path: Path) -> Asyn
     from yorisoi.app import create_app
 
     clients: list[TestClient] = []
+    bots: list[Bot] = []
 
     async def start(store: Store | None = None, **overrides: Any) -> Bot:
         app = create_app(settings_for(tmp_path, line.url, **overrides), clock=clock, store=store)
         client = TestClient(TestServer(app))
         await client.start_server()
         clients.append(client)
-        return Bot(client=client, clock=clock, standin=line.standin)
+        bots.append(Bot(client=client, clock=clock, standin=line.standin))
+        return bots[-1]
 
     try:
         yield start
     finally:
+        for started in bots:
+            for close in started.closers:
+                await close()
         for client in clients:
             await client.close()
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, CookieJar, web
 from aiohttp.test_utils import TestClient
 
 from yorisoi import keys
@@ -74,6 +74,7 @@ class Bot:
     standin: StandIn
     secret: str = CHANNEL_SECRET
     timestamps: dict[str, int] = field(default_factory=dict)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def app(self) -> web.Application:
@@ -162,3 +163,66 @@ def _text_of(message: dict[str, Any]) -> str:
     return str(message.get("text", _json.dumps(message)))
 
 
+
+
+@dataclass
+class Staff:
+    """A signed-in staff member using the operator API, with its own cookie jar."""
+
+    session: ClientSession
+    base: str
+    csrf: str
+    login: str
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        async with self.session.get(self.base + path) as response:
+            return response.status, await response.json()
+
+    async def post(self, path: str, body: dict[str, Any] | None = None,
+                   *, csrf: bool = True) -> tuple[int, Any]:
+        headers = {"X-CSRF-Token": self.csrf} if csrf else {}
+        async with self.session.post(self.base + path, json=body or {}, headers=headers) as response:
+            return response.status, await response.json()
+
+    async def put(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        headers = {"X-CSRF-Token": self.csrf}
+        async with self.session.put(self.base + path, json=body, headers=headers) as response:
+            return response.status, await response.json()
+
+    async def queue(self, status: str = "waiting") -> list[dict[str, Any]]:
+        code, body = await self.get(f"/api/conversations?status={status}")
+        assert code == 200, body
+        return list(body["conversations"])
+
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+async def sign_in_staff(bot: Bot, login: str, role: str = "responder", *, on_duty: bool = True,
+                        display_name: str | None = None, topics: list[str] | None = None) -> Staff:
+    """Create a staff account (if new) and sign it in with its own cookie jar."""
+    from yorisoi.admin.staff import add_staff
+
+    store = bot.app[keys.STORE]
+    if await store.staff_by_login(login) is None:
+        await add_staff(store, login, role, STAFF_PASSWORD, bot.clock.now(),
+                        display_name=display_name or login, topics=topics)
+    session = ClientSession(cookie_jar=CookieJar(unsafe=True))
+    bot.closers.append(session.close)
+    base = str(bot.client.make_url("")).rstrip("/")
+    async with session.post(base + "/api/login",
+                            json={"login": login, "password": STAFF_PASSWORD}) as response:
+        assert response.status == 200, await response.text()
+        csrf = (await response.json())["csrf_token"]
+    staff = Staff(session=session, base=base, csrf=csrf, login=login)
+    if on_duty:
+        code, body = await staff.put("/api/me/duty", {"on_duty": True})
+        assert code == 200, body
+    return staff
+
+
+async def run_jobs(bot: Bot) -> int:
+    """Run the timed jobs due at the fake clock's time, then let the app settle."""
+    ran = await bot.app[keys.SCHEDULER].run_due()
+    await bot.settle()
+    return ran

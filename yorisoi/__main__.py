@@ -130,8 +130,9 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     async def create() -> int:
         store = await open_store(settings.database_url)
         try:
+            topics = [t.strip() for t in (args.topics or "").split(",") if t.strip()]
             member = await add_staff(store, args.login, args.role, password, SystemClock().now(),
-                                     display_name=args.name)
+                                     display_name=args.name, topics=topics)
         except (StaffInputError, AlreadyExists) as exc:
             print(f"yorisoi: {exc}", file=sys.stderr)
             return 1
@@ -183,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     staff_add.add_argument("login")
     staff_add.add_argument("--role", required=True, choices=["responder", "supervisor", "admin"])
     staff_add.add_argument("--name", help="display name shown to users (up to 20 characters)")
+    staff_add.add_argument("--topics", help="a responder's topics, comma-separated "
+                           "(youth,mothers,general); default: all")
     staff_add.add_argument("--password-stdin", action="store_true",
                            help="read the password (12+ characters) from standard input")
     staff_add.set_defaults(func=cmd_staff_add)

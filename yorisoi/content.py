@@ -15,6 +15,7 @@ from pathlib import Path
 import structlog
 
 from yorisoi.clock import Clock
+from yorisoi.operators.catalog import Catalog, load_catalog
 from yorisoi.operators.hours import HoursInvalid, ServiceHours, load_hours
 from yorisoi.states.engine import FlowEngine
 from yorisoi.states.loader import (
@@ -48,6 +49,8 @@ def check_content(content_dir: Path) -> list[FlowProblem]:
     """Validate every content file; return the problems (empty when all is well)."""
     from yorisoi.faq.model import load_entries, load_synonyms
     from yorisoi.operators.hours import check_hours
+    from yorisoi.safety.contacts import check_crisis
+    from yorisoi.safety.crisis import check_crisis_texts
     from yorisoi.safety.lexicon import check_lexicon
 
     flows, problems = load_flows(content_dir / "states")
@@ -55,6 +58,13 @@ def check_content(content_dir: Path) -> list[FlowProblem]:
         problems += missing_texts(flows[DEFAULT_FLOW])
     hours = _hours_path(content_dir)
     problems += check_hours(hours) if hours.exists() else [FlowProblem(str(hours), 0, "missing")]
+    problems += load_catalog(content_dir / "operators")[1]
+    crisis = content_dir / "faq" / "crisis.yaml"
+    if crisis.exists():
+        problems += check_crisis(crisis)
+    crisis_texts = content_dir / "states" / "safety" / "crisis.yaml"
+    if crisis_texts.exists():
+        problems += check_crisis_texts(crisis_texts)
     lexicon = content_dir / "states" / "safety" / "lexicon.yaml"
     if lexicon.exists():
         problems += check_lexicon(lexicon)
@@ -80,6 +90,13 @@ class ContentLibrary:
         self._engines: dict[str, FlowEngine] = {}
         self._versions: dict[str, int] = {}
         self._hours: ServiceHours | None = None
+        self._catalog: Catalog | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        """Return the canned replies and case-record choices in force (operators/*.yaml)."""
+        assert self._catalog is not None, "reload() first"
+        return self._catalog
 
     @property
     def hours(self) -> ServiceHours:
@@ -141,7 +158,9 @@ class ContentLibrary:
             detail = "; ".join(str(p) for p in problems) or f"no {root / (DEFAULT_FLOW + '.yaml')}"
             raise ContentError(f"no valid '{DEFAULT_FLOW}' flow: {detail}")
         hours = self._load_hours(problems)
+        catalog = self._load_catalog(problems)
         self._engines, self._versions, self._hours = engines, versions, hours
+        self._catalog = catalog
         log.info("content.active", flows=versions, imported=imported)
         return ReloadReport(imported=imported, problems=problems, active=versions)
 
@@ -161,3 +180,16 @@ class ContentLibrary:
             if self._hours is None:
                 raise ContentError(f"no valid service hours: {exc}") from None
             return self._hours
+
+    def _load_catalog(self, problems: list[FlowProblem]) -> Catalog:
+        """Return the operator catalog; keep the running one if a file is invalid."""
+        catalog, found = load_catalog(self._dir / "operators")
+        for problem in found:
+            log.error("content.refused", problem=str(problem))
+        problems.extend(found)
+        if catalog is not None:
+            return catalog
+        if self._catalog is None:
+            detail = "; ".join(str(p) for p in found)
+            raise ContentError(f"no valid operators/records.yaml and canned.yaml: {detail}")
+        return self._catalog

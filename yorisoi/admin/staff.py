@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from yorisoi.store.port import StaffMember, Store
 
 ROLES = ("responder", "supervisor", "admin")
+TOPICS = ("youth", "mothers", "general")
 LOGIN = re.compile(r"[a-z][a-z0-9_.-]{2,31}")
 MIN_PASSWORD = 12
 
@@ -56,9 +57,18 @@ def verify(password_hash: str, password: str) -> Verified:
 
 
 async def add_staff(
-    store: Store, login: str, role: str, password: str, now: datetime, display_name: str | None = None
+    store: Store,
+    login: str,
+    role: str,
+    password: str,
+    now: datetime,
+    display_name: str | None = None,
+    topics: list[str] | None = None,
 ) -> StaffMember:
-    """Create a staff account; AlreadyExists if the login is taken."""
+    """Create a staff account; AlreadyExists if the login is taken.
+
+    ``topics`` limits which cases a responder sees (youth, mothers, general); none: all.
+    """
     if not LOGIN.fullmatch(login):
         raise StaffInputError(
             "a login is 3 to 32 characters: lower-case letters, digits, '.', '_' or '-', "
@@ -66,6 +76,9 @@ async def add_staff(
         )
     if role not in ROLES:
         raise StaffInputError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+    unknown = [t for t in topics or [] if t not in TOPICS]
+    if unknown:
+        raise StaffInputError(f"unknown topic {unknown[0]!r} (topics: {', '.join(TOPICS)})")
     name = (display_name or login).strip()
     if not name or len(name) > 20:
         raise StaffInputError("a display name is 1 to 20 characters (LINE shows up to 20)")
@@ -76,6 +89,7 @@ async def add_staff(
         role=role,
         password_hash=hash_password(password),
         created_at=now,
+        topics=list(topics or []),
     )
     await store.add_staff(member)
     return member

@@ -34,6 +34,7 @@ def make_event(
     event_id: str | None = None,
     message_id: str | None = None,
     redelivery: bool = False,
+    mark_as_read_token: str | None = None,
 ) -> dict[str, Any]:
     """Return one webhook event: follow, unfollow, text, sticker, image, postback or unsend."""
     event: dict[str, Any] = {
@@ -52,7 +53,7 @@ def make_event(
     elif kind in ("text", "sticker", "image"):
         event["type"] = "message"
         message: dict[str, Any] = {"id": mid, "type": kind, "quoteToken": secrets.token_urlsafe(16),
-                                   "markAsReadToken": secrets.token_urlsafe(16)}
+                                   "markAsReadToken": mark_as_read_token or secrets.token_urlsafe(16)}
         if kind == "text":
             message["text"] = text
         elif kind == "sticker":

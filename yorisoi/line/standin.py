@@ -230,6 +230,14 @@ class StandIn:
         fault = _Fault(500, DEFAULT_FAILURE_BODY, deliver=deliver, hang=True)
         self._faults.setdefault(path, deque()).extend([fault] * times)
 
+    def read_tokens(self) -> list[str]:
+        """Return the mark-as-read tokens accepted so far, in order."""
+        return [
+            str(r.body.get("markAsReadToken"))
+            for r in self.requests
+            if r.path == MARK_AS_READ_PATH and r.status == 200 and isinstance(r.body, dict)
+        ]
+
     @property
     def hung_requests(self) -> int:
         """Return how many requests are being held by ``hang_next`` right now."""

@@ -1,8 +1,9 @@
-"""The operator JSON API under ``/api/``: sign-in, who am I, the on-duty switch.
+"""The operator JSON API under ``/api/``: sign-in, the on-duty switch, the queue and cases.
 
-The operator view (a browser page) and any other staff tool sit on this API. Conversation
-routes (queue, claim, reply, close) come with the handoff work; every read of a
-conversation will be written to the audit log through ``auth.audit``.
+The operator view (a browser page) and any other staff tool sit on this API. The work on
+cases is done by ``yorisoi.operators.cases.CaseDesk``; the handlers here check roles,
+read and validate the JSON, write the audit log (every read of a conversation by staff is
+audited: who, which conversation, when) and turn ``CaseError`` into a JSON error.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import structlog
 from aiohttp import web
 
 from yorisoi import keys
@@ -26,7 +28,15 @@ from yorisoi.operators.auth import (
     set_cookie,
     start_session,
 )
-from yorisoi.store.port import StaffMember
+from yorisoi.operators.cases import CaseError, note_json, visible_to
+from yorisoi.store.port import CaseStatus, StaffMember
+
+QUEUE_VIEWS = ("waiting", "active", "closed", "mine")
+MAX_CLOSE_NOTE = 2000
+MAX_REFERRALS = 20
+
+
+log = structlog.get_logger("yorisoi.operators.api")
 
 
 def _me(member: StaffMember) -> dict[str, Any]:
@@ -102,6 +112,168 @@ async def duty(request: web.Request) -> web.StreamResponse:
     return web.json_response(_me(updated))
 
 
+def _case_error(exc: CaseError) -> web.Response:
+    return api_error(exc.status, exc.code, exc.message)
+
+
+@requires("responder")
+async def conversations(request: web.Request) -> web.StreamResponse:
+    """List the queue: waiting, active, closed, or mine; only cases this staff may see."""
+    view = request.query.get("status", "waiting")
+    if view not in QUEUE_VIEWS:
+        return api_error(400, "bad_request", f"status は {', '.join(QUEUE_VIEWS)} のどれかです。")
+    member: StaffMember = request[STAFF]
+    store, desk = request.app[keys.STORE], request.app[keys.CASES]
+    if view == "mine":
+        found = [
+            c for status in (CaseStatus.WAITING, CaseStatus.ACTIVE)
+            for c in await store.list_cases(status)
+            if c.case is not None and c.case.assigned_to == member.id
+        ]
+    else:
+        found = await store.list_cases(CaseStatus(view), limit=100 if view == "closed" else 500)
+    listed = [desk.summary(c) for c in found if visible_to(member, c)]
+    return web.json_response({"conversations": listed})
+
+
+@requires("responder")
+async def conversation(request: web.Request) -> web.StreamResponse:
+    """Return one conversation's thread; audited, and the user's messages marked as read."""
+    member: StaffMember = request[STAFF]
+    desk = request.app[keys.CASES]
+    ref = request.match_info["ref"]
+    try:
+        found = await desk.find(ref, member)
+    except CaseError as exc:
+        await audit(request, member.login, "conversation.read_refused", ref, status=exc.status)
+        return _case_error(exc)
+    await audit(request, member.login, "conversation.read", ref)
+    thread = await desk.thread(found)
+    entries = await request.app[keys.STORE].conversation_messages(found.user_id, 50)
+    token = desk.last_read_token(entries)
+    if token is not None:
+        # The user sees 既読 only now that a person has opened the conversation.
+        result = await request.app[keys.LINE].mark_as_read(token)
+        if not result.delivered:
+            log.warning("line.mark_as_read_failed", kind=result.kind)
+    return web.json_response(thread)
+
+
+@requires("responder")
+async def claim(request: web.Request) -> web.StreamResponse:
+    """Take a waiting case; a supervisor may take over with ``{"take_over": true}``."""
+    body = await _json_object(request) if request.can_read_body else {}
+    if body is None:
+        return api_error(400, "bad_request", "JSON で送ってください。")
+    member: StaffMember = request[STAFF]
+    ref = request.match_info["ref"]
+    try:
+        turn = await request.app[keys.CASES].claim(ref, member, take_over=body.get("take_over") is True)
+    except CaseError as exc:
+        return _case_error(exc)
+    await audit(request, member.login, "case.claim", ref, take_over=body.get("take_over") is True)
+    return web.json_response({"conversation": request.app[keys.CASES].summary(turn.conversation)})
+
+
+@requires("responder")
+async def send(request: web.Request) -> web.StreamResponse:
+    """Send a responder's text to the user through the outbox."""
+    body = await _json_object(request)
+    if body is None or not isinstance(body.get("text"), str):
+        return api_error(400, "bad_request", "text を JSON で送ってください。")
+    member: StaffMember = request[STAFF]
+    ref = request.match_info["ref"]
+    desk = request.app[keys.CASES]
+    try:
+        turn = await desk.send(ref, member, body["text"], confirm_other=body.get("confirm_other") is True)
+    except CaseError as exc:
+        return _case_error(exc)
+    await audit(request, member.login, "case.message", ref)
+    messages = await desk.thread(turn.conversation)
+    sent = [m for m in messages["messages"] if m["id"] in {e.id for e in turn.logged}]
+    return web.json_response({"message": sent[0] if sent else None,
+                              "conversation": desk.summary(turn.conversation)})
+
+
+@requires("responder")
+async def note(request: web.Request) -> web.StreamResponse:
+    """Add an internal note (never sent to the user)."""
+    body = await _json_object(request)
+    if body is None or not isinstance(body.get("text"), str):
+        return api_error(400, "bad_request", "text を JSON で送ってください。")
+    member: StaffMember = request[STAFF]
+    ref = request.match_info["ref"]
+    try:
+        turn = await request.app[keys.CASES].note(ref, member, body["text"])
+    except CaseError as exc:
+        return _case_error(exc)
+    await audit(request, member.login, "case.note", ref)
+    return web.json_response({"note": note_json(turn.logged[0])})
+
+
+@requires("supervisor")
+async def assign(request: web.Request) -> web.StreamResponse:
+    """A supervisor hands a case to a colleague: ``{"login": ...}``."""
+    body = await _json_object(request)
+    if body is None or not isinstance(body.get("login"), str):
+        return api_error(400, "bad_request", "login を JSON で送ってください。")
+    target = await request.app[keys.STORE].staff_by_login(body["login"])
+    if target is None:
+        return api_error(404, "unknown_staff", "その ログイン名の スタッフは いません。")
+    member: StaffMember = request[STAFF]
+    ref = request.match_info["ref"]
+    try:
+        turn = await request.app[keys.CASES].assign(ref, member, target)
+    except CaseError as exc:
+        return _case_error(exc)
+    await audit(request, member.login, "case.assign", ref, to=target.login)
+    return web.json_response({"conversation": request.app[keys.CASES].summary(turn.conversation)})
+
+
+@requires("responder")
+async def close(request: web.Request) -> web.StreamResponse:
+    """Close a case with its record: category, response type, note, referrals made."""
+    body = await _json_object(request)
+    if body is None:
+        return api_error(400, "bad_request", "JSON で送ってください。")
+    category, response_type = body.get("category"), body.get("response_type")
+    note_text = body.get("note", "")
+    referrals = body.get("referrals", [])
+    catalog = request.app[keys.CONTENT].catalog
+    if not isinstance(category, str) or catalog.category(category) is None:
+        known = ", ".join(c.key for c in catalog.categories)
+        return api_error(400, "bad_category", f"category は 次の どれかです: {known}")
+    if not isinstance(response_type, str) or catalog.response_type(response_type) is None:
+        known = ", ".join(c.key for c in catalog.response_types)
+        return api_error(400, "bad_response_type", f"response_type は 次の どれかです: {known}")
+    if not isinstance(note_text, str) or len(note_text) > MAX_CLOSE_NOTE:
+        return api_error(400, "bad_note", f"note は {MAX_CLOSE_NOTE} 文字までの 文字列です。")
+    if (
+        not isinstance(referrals, list)
+        or len(referrals) > MAX_REFERRALS
+        or not all(isinstance(r, str) and 0 < len(r) <= 100 for r in referrals)
+    ):
+        return api_error(400, "bad_referrals", "referrals は 文字列の リストです。")
+    member: StaffMember = request[STAFF]
+    ref = request.match_info["ref"]
+    record = {"category": category, "response_type": response_type, "note": note_text,
+              "referrals": referrals}
+    try:
+        turn = await request.app[keys.CASES].close(ref, member, record)
+    except CaseError as exc:
+        return _case_error(exc)
+    await audit(request, member.login, "case.close", ref, category=category,
+                response_type=response_type)
+    return web.json_response({"conversation": request.app[keys.CASES].summary(turn.conversation)})
+
+
+@requires("supervisor")
+async def staff_list(request: web.Request) -> web.StreamResponse:
+    """List staff with their role and on-duty switch (for reassigning cases)."""
+    members = await request.app[keys.STORE].list_staff()
+    return web.json_response({"staff": [_me(m) for m in members if m.active]})
+
+
 async def openapi(request: web.Request) -> web.StreamResponse:
     """Return the OpenAPI description of this API."""
     return web.json_response(OPENAPI)
@@ -115,6 +287,14 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/api/me", me)
     app.router.add_put("/api/me/duty", duty)
     app.router.add_get("/api/openapi.json", openapi)
+    app.router.add_get("/api/conversations", conversations)
+    app.router.add_get("/api/conversations/{ref}", conversation)
+    app.router.add_post("/api/conversations/{ref}/claim", claim)
+    app.router.add_post("/api/conversations/{ref}/messages", send)
+    app.router.add_post("/api/conversations/{ref}/notes", note)
+    app.router.add_post("/api/conversations/{ref}/assign", assign)
+    app.router.add_post("/api/conversations/{ref}/close", close)
+    app.router.add_get("/api/staff", staff_list)
 
 
 # An argon2id hash of a random string: checked when the login is unknown (see ``login``).

@@ -26,6 +26,7 @@ from typing import Any
 
 import structlog
 
+from yorisoi.admin.staff import TOPICS
 from yorisoi.clock import Clock
 from yorisoi.content import ContentLibrary
 from yorisoi.identity import pseudonym
@@ -50,7 +51,6 @@ log = structlog.get_logger("yorisoi.cases")
 
 MORNING_JOB = "morning_reply"
 CLAIM_TIMEOUT_JOB = "claim_timeout"
-TOPICS = ("youth", "mothers", "general")
 YOUTH_AGE_BANDS = MINOR_AGE_BANDS | {"18-19", "20s"}
 SUPERVISING = frozenset({"supervisor", "admin"})
 MAX_STAFF_TEXT = 5000  # one LINE text message
