@@ -157,7 +157,7 @@ async def test_a_responder_sees_only_their_topics(bot: Bot) -> None:
     assert [c["topic"] for c in cases] == ["mothers"]
     assert await youth_only.queue() == []
     code, body = await youth_only.get(f"/api/conversations/{cases[0]['id']}")
-    assert code == 403
+    assert code == 403 and body["error"] == "forbidden"
     entries = await bot.app[keys.STORE].audit_entries()
     assert any(e.action == "conversation.read_refused" and e.actor == "kato" for e in entries)
 
@@ -189,9 +189,10 @@ async def test_intake_answers_are_kept_and_asked_once(bot: Bot) -> None:
     assert case["intake"] == {"age_band": "16-17", "gender": "female", "prefecture": "東京都"}
     assert case["topic"] == "youth"
     assert "名前" not in "".join(bot.texts(u)[3:])  # a name is never asked
-    code, _ = await sato.post(f"/api/conversations/{case['id']}/claim")
-    await sato.post(f"/api/conversations/{case['id']}/close",
-                    {"category": "family", "response_type": "listening"})
+    assert (await sato.post(f"/api/conversations/{case['id']}/claim"))[0] == 200
+    code, _ = await sato.post(f"/api/conversations/{case['id']}/close",
+                              {"category": "family", "response_type": "listening"})
+    assert code == 200
     await bot.settle()
     count = len(bot.standin.sent_messages(u))
     await bot.send("postback", u, data=HUMAN)
