@@ -6,11 +6,26 @@ const sessionMeta = document.querySelector('meta[name="yorisoi-session"]');
 
 export const me = {
   login: sessionMeta ? sessionMeta.dataset.login : '',
+  id: sessionMeta ? sessionMeta.dataset.staffId : '',
   role: sessionMeta ? sessionMeta.dataset.role : '',
   idleSeconds: sessionMeta ? Number(sessionMeta.dataset.idleSeconds) : 1800,
   openId: sessionMeta ? sessionMeta.dataset.open : '',
 };
 export const isLead = me.role === 'supervisor' || me.role === 'admin';
+
+/** True if a summary's `assigned` ({login|id, display_name}) is the signed-in staff member. */
+export function isMine(assigned) {
+  if (!assigned) return false;
+  if (assigned.login) return assigned.login === me.login;
+  return Boolean(assigned.id) && assigned.id === me.id;
+}
+
+/** True if `assigned` names this staff member ({login, ...} or {id, ...}). */
+export function isStaff(assigned, member) {
+  if (!assigned) return false;
+  if (assigned.login) return assigned.login === member.login;
+  return Boolean(assigned.id) && assigned.id === member.id;
+}
 
 // The server's clock may differ from this computer's (and is injected in tests): waiting
 // times count from the server's "now" at page load plus the time elapsed here.

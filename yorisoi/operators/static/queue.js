@@ -4,7 +4,7 @@
 
 import {
   LABELS, announce, api, clearNewCaseNotice, connectLive, el, elapsed, hideAlert, isLead,
-  japanTime, me, notifyNewCase, setupHeader, showAlert,
+  isMine, japanTime, me, notifyNewCase, setupHeader, showAlert,
 } from './core.js';
 
 const state = {
@@ -249,7 +249,7 @@ function drawHeader() {
     ...fact('都道府県', intake.prefecture), ...fact('受付', japanTime(c.opened_at)),
     ...fact('担当', c.assigned ? c.assigned.display_name : '未担当'),
   );
-  const mine = c.assigned && c.assigned.login === me.login;
+  const mine = isMine(c.assigned);
   const other = c.assigned && !mine;
   $('claim').hidden = !(c.status !== 'closed' && !c.assigned);
   $('take-over').hidden = !(isLead && c.status !== 'closed' && other);
@@ -292,6 +292,7 @@ async function openConversation(id, fromUser) {
     $('reply').value = '';
   }
   state.openId = id;
+  if (fromUser) clearNewCaseNotice();
   document.body.classList.add('thread-open');
   $('conversation').hidden = false;
   $('no-conversation').hidden = true;
@@ -356,7 +357,7 @@ async function send() {
   const box = $('reply');
   const text = box.value;
   if (!c || !text.trim()) { box.focus(); return; }
-  if (c.assigned && c.assigned.login !== me.login) {
+  if (c.assigned && !isMine(c.assigned)) {
     const ok = await confirmSend(
       `この相談は ${c.assigned.display_name} さんが担当しています。それでも送信しますか？`);
     if (!ok) { box.focus(); return; }

@@ -2,7 +2,7 @@
 // and who is on duty. Refetches on every live event.
 
 import {
-  LABELS, announce, api, connectLive, el, elapsed, hideAlert, japanTime, me, setupHeader,
+  LABELS, announce, api, connectLive, el, elapsed, hideAlert, isMine, isStaff, japanTime, setupHeader,
   showAlert,
 } from './core.js';
 
@@ -18,7 +18,7 @@ function assignControls(summary) {
   const wrap = el('div', { className: 'row-actions' });
   const open = el('a', { text: '開く', attrs: { href: `/operator/c/${encodeURIComponent(summary.id)}` } });
   wrap.append(open);
-  if (!summary.assigned || summary.assigned.login !== me.login) {
+  if (!isMine(summary.assigned)) {
     const take = el('button', { text: '引き継ぐ', attrs: { type: 'button' } });
     take.addEventListener('click', async () => {
       const result = await api('POST', `/api/conversations/${encodeURIComponent(summary.id)}/claim`, { take_over: true });
@@ -33,7 +33,7 @@ function assignControls(summary) {
   const select = el('select', { attrs: { id: selectId, 'aria-label': `${summary.pseudonym} の担当者` } },
     staff.map((member) => el('option', {
       text: `${member.display_name}${member.on_duty ? '' : '（休憩中）'}`,
-      attrs: { value: member.login, selected: summary.assigned && summary.assigned.login === member.login },
+      attrs: { value: member.login, selected: isStaff(summary.assigned, member) },
     })));
   const assign = el('button', { text: '担当を変更', attrs: { type: 'button' } });
   assign.addEventListener('click', async () => {
