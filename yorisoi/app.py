@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from aiohttp import web
+from aiohttp import ClientSession, ClientTimeout, web
 
 from yorisoi import keys
 from yorisoi.admin.staff import ensure_demo_account
@@ -28,7 +28,9 @@ from yorisoi.line import webhook
 from yorisoi.line.client import LineClient
 from yorisoi.line.outbox import OutboxSender
 from yorisoi.operators import api as operator_api
+from yorisoi.operators import view as operator_view
 from yorisoi.operators.cases import CLAIM_TIMEOUT_JOB, MORNING_JOB, CaseDesk
+from yorisoi.safety.alerts import RISK_ALERT, OnCall, make_alert_handler
 from yorisoi.schedule import Scheduler
 from yorisoi.schedule.retention import PURGE, PURGE_EVERY, purge_handler
 from yorisoi.store import describe_url, open_store
@@ -67,6 +69,17 @@ def _wake_sender(app: web.Application) -> None:
     sender = app.get(keys.SENDER)
     if sender is not None:
         sender.wake()
+
+
+def _oncall(settings: Settings) -> OnCall:
+    """Where alerts about risk to life go when nobody is on duty (see README)."""
+    webhook = settings.oncall_webhook_url
+    return OnCall(
+        line_user_id=settings.oncall_user,
+        webhook_url=webhook.get_secret_value() if webhook is not None else None,
+        conversation_url=settings.base_url + "/operator/c/{ref}",
+        timezone=settings.timezone,
+    )
 
 
 def create_app(
@@ -117,6 +130,8 @@ def create_app(
             claim_timeout=timedelta(minutes=settings.claim_timeout_minutes),
             notify=lambda event: _tell(app[keys.LISTENERS], event),
             on_commit=lambda: _wake_sender(app),
+            crisis_lines=lambda now: library.safety.round_the_clock_lines(now),
+            oncall=_oncall(settings).configured,
         )
         yield
 
@@ -178,6 +193,10 @@ def create_app(
             every={PURGE: PURGE_EVERY},
             owner=owner,
         )
+        oncall = _oncall(settings)
+        http = ClientSession(timeout=ClientTimeout(total=oncall.webhook_timeout))
+        if oncall.configured:
+            scheduler.add_handler(RISK_ALERT, make_alert_handler(oncall, http=http, line=app[keys.LINE]))
         await scheduler.ensure_recurring()
         app[keys.SENDER], app[keys.PROCESSOR], app[keys.SCHEDULER] = sender, processor, scheduler
         runs = [sender.run(), scheduler.run()]
@@ -193,6 +212,7 @@ def create_app(
             if worker is not None:
                 await worker.stop()
             await sender.stop(grace=settings.line_timeout + 2)
+        await http.close()
 
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(content_ctx)
@@ -204,6 +224,7 @@ def create_app(
 
     webhook.setup(app, channel_secret)
     operator_api.setup(app)
+    operator_view.setup(app)
     app.router.add_get("/healthz", healthz)
     if settings.demo:
         from yorisoi.demo import setup as setup_demo

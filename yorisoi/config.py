@@ -34,6 +34,10 @@ def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
 
 
+# In demo mode on-call alerts go to this user of the LINE stand-in, so they can be seen.
+DEMO_ONCALL_USER = "U" + "0" * 31 + "1"
+
+
 class Settings(BaseSettings):
     """yorisoi's configuration."""
 
@@ -60,6 +64,16 @@ class Settings(BaseSettings):
     retention_days: int = Field(365, ge=1, validation_alias=_env("YORISOI_RETENTION_DAYS"))
     inbox_retention_days: int = Field(7, ge=1, validation_alias=_env("YORISOI_INBOX_RETENTION_DAYS"))
     secure_cookies: bool | None = Field(None, validation_alias=_env("YORISOI_SECURE_COOKIES"))
+    oncall_line_user_id: str | None = Field(
+        None, pattern=r"^U[0-9a-f]{32}$", validation_alias=_env("YORISOI_ONCALL_LINE_USER_ID")
+    )
+    oncall_webhook_url: SecretStr | None = Field(
+        None, validation_alias=_env("YORISOI_ONCALL_WEBHOOK_URL")
+    )
+    public_url: str | None = Field(None, validation_alias=_env("YORISOI_PUBLIC_URL"))
+    operator_idle_minutes: int = Field(
+        30, ge=1, le=720, validation_alias=_env("YORISOI_OPERATOR_IDLE_MINUTES")
+    )
     claim_timeout_minutes: float = Field(
         10.0, gt=0, le=24 * 60, validation_alias=_env("YORISOI_CLAIM_TIMEOUT_MINUTES")
     )
@@ -71,6 +85,18 @@ class Settings(BaseSettings):
     def demo(self) -> bool:
         """True when no LINE credentials are set: run against the built-in stand-in."""
         return self.line_channel_secret is None
+
+    @property
+    def base_url(self) -> str:
+        """Where staff reach this server (links in alerts): YORISOI_PUBLIC_URL or local."""
+        return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
+    @property
+    def oncall_user(self) -> str | None:
+        """The LINE user id on-call alerts are pushed to; in demo mode a stand-in user."""
+        if self.oncall_line_user_id or not self.demo:
+            return self.oncall_line_user_id
+        return DEMO_ONCALL_USER
 
     @property
     def zone(self) -> ZoneInfo:
@@ -93,6 +119,20 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("oncall_webhook_url")
+    @classmethod
+    def _webhook(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
 
     @field_validator("database_url")
     @classmethod

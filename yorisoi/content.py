@@ -9,14 +9,18 @@ restarts until the file itself changes. A file that fails validation is refused 
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
 
 from yorisoi.clock import Clock
+from yorisoi.faq.library import FaqLibrary
 from yorisoi.operators.catalog import Catalog, load_catalog
 from yorisoi.operators.hours import HoursInvalid, ServiceHours, load_hours
+from yorisoi.safety.net import SafetyNet
 from yorisoi.states.engine import FlowEngine
 from yorisoi.states.loader import (
     FlowInvalid,
@@ -47,7 +51,7 @@ class ReloadReport:
 
 def check_content(content_dir: Path) -> list[FlowProblem]:
     """Validate every content file; return the problems (empty when all is well)."""
-    from yorisoi.faq.model import load_entries, load_synonyms
+    from yorisoi.faq.library import check_faq
     from yorisoi.operators.hours import check_hours
     from yorisoi.safety.contacts import check_crisis
     from yorisoi.safety.crisis import check_crisis_texts
@@ -70,9 +74,7 @@ def check_content(content_dir: Path) -> list[FlowProblem]:
         problems += check_lexicon(lexicon)
     faq = content_dir / "faq"
     if faq.is_dir():
-        problems += load_entries(faq)[1]
-        if (faq / "synonyms.yaml").exists():
-            problems += load_synonyms(faq / "synonyms.yaml")[1]
+        problems += check_faq(faq)
     return problems
 
 
@@ -91,6 +93,19 @@ class ContentLibrary:
         self._versions: dict[str, int] = {}
         self._hours: ServiceHours | None = None
         self._catalog: Catalog | None = None
+        self._safety: SafetyNet | None = None
+        self._faq: FaqLibrary | None = None
+
+    @property
+    def safety(self) -> SafetyNet:
+        """Return the risk screener and crisis reply in force."""
+        assert self._safety is not None, "reload() first"
+        return self._safety
+
+    @property
+    def faq(self) -> FaqLibrary | None:
+        """Return the FAQ in force, or None when the folder never loaded (the bot says so)."""
+        return self._faq
 
     @property
     def catalog(self) -> Catalog:
@@ -159,8 +174,14 @@ class ContentLibrary:
             raise ContentError(f"no valid '{DEFAULT_FLOW}' flow: {detail}")
         hours = self._load_hours(problems)
         catalog = self._load_catalog(problems)
+        try:
+            safety, found = await asyncio.to_thread(SafetyNet.load, self._dir, self._safety)
+        except FlowInvalid as exc:
+            raise ContentError(f"no valid safety lexicon: {exc}") from None
+        problems.extend(found)
+        faq = await self._load_faq(problems)
         self._engines, self._versions, self._hours = engines, versions, hours
-        self._catalog = catalog
+        self._catalog, self._safety, self._faq = catalog, safety, faq
         log.info("content.active", flows=versions, imported=imported)
         return ReloadReport(imported=imported, problems=problems, active=versions)
 
@@ -193,3 +214,36 @@ class ContentLibrary:
             detail = "; ".join(str(p) for p in found)
             raise ContentError(f"no valid operators/records.yaml and canned.yaml: {detail}")
         return self._catalog
+
+    async def _load_faq(self, problems: list[FlowProblem]) -> FaqLibrary | None:
+        """Return the FAQ library; keep the running one if the folder has a problem.
+
+        Building the index embeds every phrasing (about half a second), so a library is
+        shared by every app in the process that loads the same files (tests start many).
+        """
+        folder = self._dir / "faq"
+        digest = _folder_digest(folder)
+        cached = _FAQ_CACHE.get(digest)
+        if cached is not None:
+            return cached
+        library, found = await asyncio.to_thread(FaqLibrary.load, folder)
+        for problem in found:
+            log.error("content.refused", problem=str(problem))
+        problems.extend(found)
+        if library is None:
+            return self._faq
+        _FAQ_CACHE.clear()
+        _FAQ_CACHE[digest] = library
+        return library
+
+
+_FAQ_CACHE: dict[str, FaqLibrary] = {}
+
+
+def _folder_digest(folder: Path) -> str:
+    """Return a digest of the YAML files in a folder (names and contents)."""
+    digest = hashlib.sha256(str(folder.resolve()).encode())
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

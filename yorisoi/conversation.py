@@ -21,7 +21,10 @@ from yorisoi.identity import user_key
 from yorisoi.line.events import MEDIA_TYPES, LineEvent, decode
 from yorisoi.line.messages import text
 from yorisoi.operators.cases import CaseDesk
-from yorisoi.states.engine import Turn
+from yorisoi.safety.lexicon import Level
+from yorisoi.safety.net import Assessment
+from yorisoi.states.engine import FlowEngine, Turn, TurnContext
+from yorisoi.states.registry import MINOR_AGE_BANDS
 from yorisoi.store.port import (
     Conversation,
     EventStatus,
@@ -84,13 +87,13 @@ class EventProcessor:
                 await self._store.finish_applied_event(stored.event_id, self._clock.now())
                 self._on_commit()
                 return
-            commit = await self._turn(conversation, event, stored)
+            commit, alert = await self._turn(conversation, event, stored)
             if await self._store.commit_turn(commit):
                 self._on_commit()
                 case = commit.conversation.case
                 if case is not None and (case.is_open or case != conversation.case):
                     commit.conversation.version += 1
-                    self._desk.publish(commit.conversation)
+                    self._desk.publish(commit.conversation, alert=alert)
                 return
             log.info("turn.version_race", event_id=stored.event_id)
         raise ConversationConflict(f"conversation kept changing while applying {stored.event_id}")
@@ -102,12 +105,22 @@ class EventProcessor:
         event = decode(stored.event_id, stored.raw)
         if event.user_id is None or event.type not in ("message", "postback", "follow"):
             return
+        messages = [text(APOLOGY)]
+        if event.type == "message" and event.message_type == "text" and event.text:
+            # Whatever broke, a message showing risk to life still gets the crisis contacts.
+            safety = self._content.safety
+            screening = safety.screen(event.text)
+            if screening.level is Level.HIGH:
+                assessment = Assessment(screening.level, screening.level, screening.reasons,
+                                        crisis=True, check_in=False)
+                messages = safety.crisis_reply(assessment, now=now, minor=None,
+                                               staffed_now=False, next_opening_text=None)
         for _ in range(VERSION_RACE_RETRIES):
             conversation = await self._load(event.user_id)
             commit = TurnCommit(conversation=copy_conversation(conversation), now=now)
             add_outgoing(
                 commit,
-                [text(APOLOGY)],
+                messages,
                 reply_token=event.reply_token,
                 reply_until=stored.received_at + self._reply_ttl if event.reply_token else None,
             )
@@ -122,7 +135,10 @@ class EventProcessor:
         flow = self._content.default_engine().flow
         return Conversation(user_id=user_id, flow=flow.name, state=flow.initial)
 
-    async def _turn(self, loaded: Conversation, event: LineEvent, stored: StoredEvent) -> TurnCommit:
+    async def _turn(
+        self, loaded: Conversation, event: LineEvent, stored: StoredEvent
+    ) -> tuple[TurnCommit, str | None]:
+        """Build the turn; return it and the alert to raise in the operator view, if any."""
         now = self._clock.now()
         conversation = copy_conversation(loaded)
         commit = TurnCommit(conversation=conversation, now=now, event_id=stored.event_id)
@@ -131,11 +147,11 @@ class EventProcessor:
             commit.messages.append(incoming)
         if event.type == "unfollow":
             conversation.blocked = True
-            return commit
+            return commit, None
         if event.type == "unsend":
             if event.unsent_message_id:
                 commit.redact_line_message_ids.append(event.unsent_message_id)
-            return commit
+            return commit, None
         if event.type == "follow":
             conversation.blocked = False
         engine = self._content.engine(conversation.flow)
@@ -145,7 +161,19 @@ class EventProcessor:
         context = await self._desk.context(
             now, needs_queue=not in_case and event.type in ("message", "postback")
         )
-        if in_case:
+        # Every text is screened before anything else decides what happens.
+        assessment = None
+        if event.type == "message" and event.message_type == "text" and event.text:
+            safety = self._content.safety
+            assessment = safety.assess(conversation.data, safety.screen(event.text), now)
+            if incoming is not None:
+                incoming.payload["risk"] = assessment.message.value
+                incoming.payload["risk_reasons"] = list(assessment.reasons)
+        alert = None
+        if assessment is not None and assessment.crisis:
+            messages = self._crisis(commit, assessment, context, engine, stored.event_id)
+            trigger, entered, alert = "risk_high", [], "risk_high"
+        elif in_case:
             # A responder has (or will have) this conversation: the bot steps aside.
             messages = self._desk.user_wrote(commit, context, engine)
             trigger, entered = "case", []
@@ -159,6 +187,12 @@ class EventProcessor:
             if turn.open_case is not None:
                 messages += self._desk.open_case(commit, turn.open_case, context, engine)
             trigger, entered = turn.trigger, turn.entered
+        if assessment is not None:
+            opened = conversation.case is not None and conversation.case is not case
+            if assessment.check_in and not assessment.crisis and not in_case and not opened:
+                # First, so that the flow's quick replies stay on the last message.
+                messages = self._content.safety.check_in() + messages
+            self._desk.raise_risk(conversation, assessment.conversation.value)
         add_outgoing(
             commit,
             messages,
@@ -171,8 +205,43 @@ class EventProcessor:
             user=user_key(conversation.user_id, self._secret),
             trigger=trigger,
             entered=entered,
+            risk=assessment.message.value if assessment else None,
         )
-        return commit
+        return commit, alert
+
+    def _crisis(
+        self,
+        commit: TurnCommit,
+        assessment: Assessment,
+        context: TurnContext,
+        engine: FlowEngine,
+        event_id: str,
+    ) -> list[dict[str, Any]]:
+        """The crisis reply, at once and in any state; the case goes to the top of the queue.
+
+        The flow is not run for this message: nothing it could say should come between the
+        person and the crisis contacts, and nothing in it can stop them.
+        """
+        conversation = commit.conversation
+        staffed = context.open_now and context.responders_on_duty > 0
+        intake = conversation.data.get("intake") or {}
+        band = intake.get("age_band")
+        minor = None if band in (None, "declined") else band in MINOR_AGE_BANDS
+        messages = self._content.safety.crisis_reply(
+            assessment,
+            now=commit.now,
+            minor=minor,
+            staffed_now=staffed,
+            next_opening_text=context.placeholders.get("next_opening"),
+        )
+        try:
+            # The crisis reply says when a person will read this: the night text is not added.
+            self._desk.open_case(commit, "message", context, engine)
+            self._desk.flag_high(commit, staffed=staffed, event_id=event_id)
+        except Exception:
+            # The case is for the responders; the crisis reply must go out regardless.
+            log.exception("turn.crisis_case_failed", event_id=event_id)
+        return messages
 
 
 def _log_incoming(event: LineEvent, now: datetime) -> LoggedMessage | None:

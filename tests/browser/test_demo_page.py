@@ -100,21 +100,23 @@ async def test_chat_as_a_new_user(demo_url: str, page: Page) -> None:
     await expect(box).to_have_value("")
     await expect(user_bubbles).to_have_count(2)
     await expect(user_bubbles.last).to_have_text("ねむれない")
-    await expect(bot_bubbles).to_have_count(5)
+    # ねむれない is a `concern` signal: one gentle check-in line, then the menu as before.
+    await expect(bot_bubbles).to_have_count(6)
+    await expect(bot_bubbles.nth(4)).to_contain_text("話してくれて、ありがとう")
     await expect(bot_bubbles.last).to_contain_text("どうしますか？")
     await expect(chips).to_have_count(3)
 
     await page.get_by_role("button", name="スタンプを送る").click()
     await page.locator(".sticker-choice", has_text="ありがとう").click()
     await expect(page.locator(".row.user .sticker")).to_contain_text("[スタンプ] ありがとう")
-    await expect(bot_bubbles).to_have_count(6)
+    await expect(bot_bubbles).to_have_count(7)
     await page.get_by_role("button", name="画像を送る").click()
     await expect(page.locator(".row.user .image-placeholder")).to_contain_text("画像")
-    await expect(bot_bubbles).to_have_count(7)
+    await expect(bot_bubbles).to_have_count(8)
 
     # A reload re-reads the thread from the server: nothing is lost.
     await page.reload()
-    await expect(bot_bubbles).to_have_count(7)
+    await expect(bot_bubbles).to_have_count(8)
     await expect(user_bubbles).to_have_count(2)
     await expect(page.locator(".row.user .sticker")).to_have_count(1)
     await expect(page.locator(".user-button")).to_have_count(1)

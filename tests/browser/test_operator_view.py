@@ -79,13 +79,9 @@ class Desk:
 @pytest.fixture
 async def desk(line: LinePlatform, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Desk]:
     from yorisoi.app import create_app
-    from yorisoi.operators import view
-    from yorisoi.operators.hub import HUB
 
     settings = settings_for(tmp_path, line.url, secure_cookies=False)
     app = create_app(settings, clock=clock)
-    if HUB not in app:  # until app.py calls view.setup itself
-        view.setup(app)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     store, now = app[keys.STORE], clock.now()

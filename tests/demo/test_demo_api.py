@@ -102,7 +102,7 @@ async def test_text_shows_the_menu_again_and_the_thread_interleaves(demo: TestCl
     await send(demo, user, "follow")
     await messages_until(demo, user, 3)
 
-    await send(demo, user, "text", text="ねむれない\nどうしよう")
+    await send(demo, user, "text", text="こんにちは\nはじめまして")
 
     arrived = await messages_until(demo, user, 4)
     assert text_of(arrived[3]).startswith("どうしますか")
@@ -117,7 +117,7 @@ async def test_text_shows_the_menu_again_and_the_thread_interleaves(demo: TestCl
         ("user", "text"),
         ("bot", None),
     ]
-    assert thread["items"][4]["text"] == "ねむれない\nどうしよう"
+    assert thread["items"][4]["text"] == "こんにちは\nはじめまして"
 
 
 async def test_a_quick_reply_postback_gets_its_answer(demo: TestClient) -> None:

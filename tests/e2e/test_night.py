@@ -83,7 +83,7 @@ async def test_a_night_message_gets_one_acknowledgement_naming_the_opening(bot: 
     assert "110" in ack.message["text"] and "119" in ack.message["text"]
     for n in range(5):
         bot.clock.advance(minutes=3)
-        await bot.send("text", u, text=f"ねむれない {n}")
+        await bot.send("text", u, text=f"まだ おきてる {n}")
     await bot.settle()
     assert len(bot.standin.sent_messages(u)) == 4  # still the one acknowledgement
 

@@ -30,10 +30,10 @@ async def test_text_in_menu_shows_menu_again(bot: Bot) -> None:
     u = user(2)
     await bot.send("follow", u)
     await bot.replies(u, 3)
-    await bot.send("text", u, text="ねむれない")
+    await bot.send("text", u, text="こんにちは")
     await bot.replies(u, 4)
     assert bot.texts(u)[3].startswith("どうしますか")
-    await bot.send("text", u, text="まだ ねむれない")
+    await bot.send("text", u, text="なにが できるの")
     await bot.replies(u, 5)
     assert bot.texts(u)[4].startswith("どうしますか")
 

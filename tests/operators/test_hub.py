@@ -130,11 +130,8 @@ async def test_publish_never_raises() -> None:
 @pytest.fixture
 async def app_client(line: LinePlatform, clock: FakeClock, tmp_path: Path) -> AsyncIterator[TestClient]:
     from yorisoi.app import create_app
-    from yorisoi.operators import view
 
     app = create_app(settings_for(tmp_path, line.url, secure_cookies=False), clock=clock)
-    if HUB not in app:  # until app.py calls view.setup itself
-        view.setup(app)
     client = TestClient(TestServer(app))
     await client.start_server()
     store = app[keys.STORE]

@@ -29,6 +29,7 @@ from yorisoi.operators.auth import (
     start_session,
 )
 from yorisoi.operators.cases import CaseError, note_json, visible_to
+from yorisoi.operators.hub import HUB
 from yorisoi.store.port import CaseStatus, StaffMember
 
 QUEUE_VIEWS = ("waiting", "active", "closed", "mine")
@@ -84,7 +85,8 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 @requires("responder")
 async def logout(request: web.Request) -> web.StreamResponse:
-    """End this session."""
+    """End this session (and close its live connections)."""
+    await request.app[HUB].disconnect(request[SESSION_HASH])
     await request.app[keys.STORE].delete_session(request[SESSION_HASH])
     await audit(request, request[STAFF].login, "staff.logout")
     response = web.json_response({"signed_out": True})

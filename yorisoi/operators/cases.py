@@ -32,6 +32,7 @@ from yorisoi.content import ContentLibrary
 from yorisoi.identity import pseudonym
 from yorisoi.line.events import LineEvent
 from yorisoi.operators.hours import NoOpeningFound
+from yorisoi.safety.alerts import risk_alert_job
 from yorisoi.states.engine import FlowEngine, Turn, TurnContext
 from yorisoi.states.registry import MINOR_AGE_BANDS
 from yorisoi.store.port import (
@@ -44,6 +45,7 @@ from yorisoi.store.port import (
     StaffMember,
     Store,
     TurnCommit,
+    risk_rank,
 )
 from yorisoi.turns import add_outgoing, copy_conversation, outbox_id_of
 
@@ -126,6 +128,7 @@ class CaseDesk:
         notify: Notify = lambda event: None,
         crisis_lines: Callable[[datetime], str] = lambda now: "",
         on_commit: Callable[[], None] = lambda: None,
+        oncall: bool = False,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -135,6 +138,7 @@ class CaseDesk:
         self._notify = notify
         self._crisis_lines = crisis_lines
         self._on_commit = on_commit
+        self._oncall = oncall
 
     # --- the bot's side ------------------------------------------------------------------
 
@@ -232,6 +236,33 @@ class CaseDesk:
                 )
             )
         return [engine.text("night_ack", context)]
+
+    @staticmethod
+    def raise_risk(conversation: Conversation, level: str) -> None:
+        """Show the conversation's risk level on its open case (it only ever goes up)."""
+        case = conversation.case
+        if case is not None and case.is_open and risk_rank(level) > risk_rank(case.risk):
+            case.risk = level
+
+    def flag_high(self, commit: TurnCommit, *, staffed: bool, event_id: str | None) -> None:
+        """Flag the case ``high`` (first in the queue) and, when nobody is on duty to see it
+        in the operator view, book the alert to the on-call contact."""
+        conversation = commit.conversation
+        case = conversation.case
+        if case is None:
+            return
+        case.risk = "high"
+        case.alerted_at = commit.now
+        if not staffed and self._oncall:
+            commit.jobs.append(
+                risk_alert_job(
+                    conversation_ref=conversation.ref,
+                    pseudonym=pseudonym(conversation.user_id, self._secret),
+                    level="high",
+                    at=commit.now,
+                    event_id=event_id,
+                )
+            )
 
     # --- the timed jobs ------------------------------------------------------------------
 

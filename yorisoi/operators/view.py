@@ -17,7 +17,6 @@ harmless. The page carries the session's CSRF token in a ``<meta>`` tag for the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -36,14 +35,12 @@ from yorisoi.operators.auth import (
     requires,
     signed_in,
 )
-from yorisoi.operators.catalog import Catalog, load_catalog
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 TEMPLATES_DIR = HERE / "templates"
 
 TEMPLATES = web.AppKey("operator_templates", jinja2.Environment)
-CATALOG = web.AppKey("operator_catalog", Catalog)
 
 # No inline script or style anywhere; the websocket is same-origin ('self' covers ws: and wss:
 # of this host in CSP Level 3, which Chromium, Firefox and Safari implement).
@@ -61,10 +58,6 @@ SECURITY_HEADERS = {
 
 TOPIC_LABELS = {"youth": "若者", "mothers": "ママ", "general": "一般"}
 ROLE_LABELS = {"responder": "相談員", "supervisor": "スーパーバイザー", "admin": "管理者"}
-
-
-class CatalogInvalid(Exception):
-    """Raised at start-up when operators/records.yaml or canned.yaml fails validation."""
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -133,7 +126,7 @@ async def root_redirect(request: web.Request) -> web.StreamResponse:
 @requires("responder")
 async def canned(request: web.Request) -> web.StreamResponse:
     """List the canned replies (optionally for one topic: ``?topic=youth``)."""
-    catalog = request.app[CATALOG]
+    catalog = request.app[keys.CONTENT].catalog
     topic = request.query.get("topic")
     replies = catalog.canned_for({topic} if topic else None)
     return web.json_response({"canned": [reply.as_json() for reply in replies]})
@@ -142,26 +135,13 @@ async def canned(request: web.Request) -> web.StreamResponse:
 @requires("responder")
 async def records(request: web.Request) -> web.StreamResponse:
     """List the close-form choices: categories, response types, suggested referrals."""
-    return web.json_response(request.app[CATALOG].records_json())
-
-
-def _catalog_ctx(operators_dir: Path) -> Any:
-    async def load(app: web.Application) -> AsyncIterator[None]:
-        catalog, problems = load_catalog(operators_dir)
-        if catalog is None:
-            raise CatalogInvalid("\n".join(str(problem) for problem in problems))
-        app[CATALOG] = catalog
-        yield
-
-    return load
+    return web.json_response(request.app[keys.CONTENT].catalog.records_json())
 
 
 def setup(app: web.Application) -> None:
     """Add the operator pages, their static files, the catalog routes and the live hub."""
     settings = app[keys.SETTINGS]
-    idle_minutes = getattr(settings, "operator_idle_minutes", None)
-    if idle_minutes:
-        app[IDLE] = timedelta(minutes=idle_minutes)
+    app[IDLE] = timedelta(minutes=settings.operator_idle_minutes)
     environment = aiohttp_jinja2.setup(
         app,
         app_key=TEMPLATES,
@@ -171,7 +151,6 @@ def setup(app: web.Application) -> None:
         default_helpers=False,
     )
     environment.globals["topic_labels"] = TOPIC_LABELS
-    app.cleanup_ctx.append(_catalog_ctx(settings.content_dir / "operators"))
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/operator", queue_page)
     app.router.add_get("/operator/", root_redirect)

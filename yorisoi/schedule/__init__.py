@@ -47,6 +47,10 @@ class Scheduler:
         self._poll = poll_interval
         self._wake = asyncio.Event()
 
+    def add_handler(self, kind: str, handler: Handler) -> None:
+        """Run jobs of ``kind`` with ``handler`` (before ``run`` starts)."""
+        self._handlers[kind] = handler
+
     def wake(self) -> None:
         """Check for due jobs now."""
         self._wake.set()

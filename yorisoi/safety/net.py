@@ -1,0 +1,197 @@
+"""The safety net: every inbound text screened first, and what a risk level changes.
+
+``SafetyNet`` holds what the conversation code needs from ``yorisoi.safety``: the screener,
+the crisis contacts and the crisis texts, loaded from the content folder. ``assess`` keeps
+the conversation's risk in its data (the highest level seen, and the recent signals that
+make repeated ``concern`` count as ``high``) and says what to do:
+
+- ``crisis``: send the crisis reply at once, whatever state the conversation is in: the
+  message itself is ``high``, or it made the conversation ``high`` (a second ``concern``
+  within a day);
+- ``check_in``: add one gentle line (at most once a day) and go on with the flow.
+
+Nothing here raises on bad input: a screener failure is ``concern`` (the screener says so
+itself), and the crisis reply falls back to 110/119 when its content cannot be used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from yorisoi.safety.contacts import ContactsInvalid, CrisisContacts, load_contacts
+from yorisoi.safety.crisis import (
+    CrisisTexts,
+    CrisisTextsInvalid,
+    check_in_message,
+    crisis_messages,
+    load_crisis_texts,
+)
+from yorisoi.safety.lexicon import Level
+from yorisoi.safety.screen import REPEAT_WINDOW, Screener, Screening, combine, load_screener
+
+log = structlog.get_logger("yorisoi.safety")
+
+# Lexicon rules that mean violence at home: the crisis reply then puts DV lines first.
+VIOLENCE_RULES = frozenset(
+    {"being_hit", "rampage_at_home", "home_fear", "stalked", "will_be_killed", "sexual_abuse"}
+)
+CHECK_IN_EVERY = timedelta(days=1)
+SIGNALS_KEPT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What one message means for the conversation's risk, and what the bot must do."""
+
+    message: Level
+    conversation: Level
+    reasons: tuple[str, ...]
+    crisis: bool
+    check_in: bool
+
+    @property
+    def violence_at_home(self) -> bool:
+        """True if a rule about violence at home fired."""
+        return any(reason in VIOLENCE_RULES for reason in self.reasons)
+
+
+def content_paths(content_dir: Path) -> tuple[Path, Path, Path]:
+    """Return the lexicon, the crisis contacts and the crisis texts of a content folder."""
+    return (
+        content_dir / "states" / "safety" / "lexicon.yaml",
+        content_dir / "faq" / "crisis.yaml",
+        content_dir / "states" / "safety" / "crisis.yaml",
+    )
+
+
+class SafetyNet:
+    """The screener and the crisis reply of one content version."""
+
+    def __init__(
+        self,
+        screener: Screener,
+        contacts: CrisisContacts | None,
+        texts: CrisisTexts | None,
+    ) -> None:
+        self.screener = screener
+        self.contacts = contacts
+        self.texts = texts
+
+    @classmethod
+    def load(cls, content_dir: Path, previous: SafetyNet | None = None,
+             *, similarity: bool = True) -> tuple[SafetyNet, list[Any]]:
+        """Load from the content folder (blocking: the screener may load a model).
+
+        A bad lexicon raises (``LexiconInvalid``) unless a running net can be kept; bad
+        contacts or texts keep the running ones, or leave them out (the crisis reply then
+        falls back to 110/119). Returns the net and the problems found.
+        """
+        lexicon, contacts_path, texts_path = content_paths(content_dir)
+        problems: list[Any] = []
+        try:
+            screener = load_screener(lexicon, similarity=similarity)
+        except Exception as exc:
+            if previous is None:
+                raise
+            problems.extend(getattr(exc, "problems", [exc]))
+            screener = previous.screener
+        try:
+            contacts: CrisisContacts | None = load_contacts(contacts_path)
+        except ContactsInvalid as exc:
+            problems.extend(exc.problems)
+            contacts = previous.contacts if previous else None
+        try:
+            texts: CrisisTexts | None = load_crisis_texts(texts_path)
+        except CrisisTextsInvalid as exc:
+            problems.extend(exc.problems)
+            texts = previous.texts if previous else None
+        for problem in problems:
+            log.error("content.refused", problem=str(problem))
+        return cls(screener, contacts, texts), problems
+
+    def screen(self, text: str) -> Screening:
+        """Screen one message; never raises (a failure is ``concern``)."""
+        try:
+            return self.screener.screen(text)
+        except Exception:
+            log.exception("safety.screen_failed")
+            return Screening(Level.CONCERN, ("screener_error",))
+
+    def assess(self, data: dict[str, Any], screening: Screening, now: datetime) -> Assessment:
+        """Record a screened message in the conversation's data and say what to do."""
+        previous_level = _level(data.get("risk"))
+        signals = [
+            (_level(level), datetime.fromisoformat(at))
+            for level, at in data.get("risk_signals", [])
+            if now - datetime.fromisoformat(at) <= REPEAT_WINDOW
+        ]
+        level = combine(signals, screening.level, now)
+        level = max(level, previous_level, key=lambda item: item.rank)
+        if screening.level.rank >= Level.CONCERN.rank:
+            signals.append((screening.level, now))
+        data["risk"] = level.value
+        data["risk_signals"] = [[lv.value, at.isoformat()] for lv, at in signals][-SIGNALS_KEPT:]
+        escalated = level is Level.HIGH and previous_level is not Level.HIGH
+        crisis = screening.level is Level.HIGH or (escalated and screening.level is Level.CONCERN)
+        check_in = False
+        if not crisis and screening.level is Level.CONCERN:
+            last = data.get("checked_in_at")
+            if last is None or now - datetime.fromisoformat(last) >= CHECK_IN_EVERY:
+                data["checked_in_at"] = now.isoformat()
+                check_in = True
+        return Assessment(screening.level, level, screening.reasons, crisis, check_in)
+
+    def crisis_reply(
+        self,
+        assessment: Assessment,
+        *,
+        now: datetime,
+        minor: bool | None,
+        staffed_now: bool,
+        next_opening_text: str | None,
+    ) -> list[dict[str, Any]]:
+        """Return the crisis reply (never empty, never raises)."""
+        return crisis_messages(
+            self.contacts,
+            self.texts,
+            now=now,
+            minor=minor,
+            violence_at_home=assessment.violence_at_home,
+            staffed_now=staffed_now,
+            next_opening_text=next_opening_text,
+        )
+
+    def check_in(self) -> list[dict[str, Any]]:
+        """Return the gentle check-in line for ``concern`` (empty without usable texts)."""
+        message = check_in_message(self.texts)
+        return [message] if message is not None else []
+
+    def round_the_clock_lines(self, now: datetime, *, minor: bool | None = None) -> str:
+        """Return the verified 24-hour lines that fit the person, one per line (night text).
+
+        With the age unknown, lines for children are left out unless nothing else answers
+        around the clock: most people writing at night are adults.
+        """
+        if self.contacts is None:
+            return ""
+        try:
+            lines = [c for c in self.contacts.open_now(now, minor=minor) if c.always]
+            if minor is None:
+                adults = [c for c in lines if "minors" not in c.audience or "everyone" in c.audience]
+                lines = adults or lines
+            return "\n".join(f"・{c.name} {c.number}（24時間）" for c in lines if c.number)
+        except Exception:
+            log.exception("safety.lines_failed")
+            return ""
+
+
+def _level(value: Any) -> Level:
+    try:
+        return Level(value)
+    except ValueError:
+        return Level.NONE
