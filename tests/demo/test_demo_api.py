@@ -271,3 +271,23 @@ async def test_the_page_and_its_files_are_served(demo: TestClient) -> None:
     stickers = await (await demo.get("/demo/api/stickers")).json()
     assert [s["key"] for s in stickers["stickers"]] == list(routes.STICKERS)
     assert (await demo.get("/demo/static/../routes.py")).status in (403, 404)
+
+
+async def test_demo_mode_sends_the_on_call_alert_to_a_stand_in_user(tmp_path: Path) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from yorisoi.config import DEMO_ONCALL_USER
+
+    clock = FakeClock(datetime(2026, 11, 25, 3, 0, tzinfo=ZoneInfo("Asia/Tokyo")))
+    app = create_app(demo_settings(tmp_path), clock=clock)
+    async with TestClient(TestServer(app)) as client:
+        user = await new_user(client)
+        await send(client, user, "follow")
+        await messages_until(client, user, 3)
+        await send(client, user, "text", text="薬を全部飲んだ")
+        arrived = await messages_until(client, user, 6)
+        assert "安全なところにいますか" in text_of(arrived[3])
+        await client.app[keys.SCHEDULER].run_due()  # type: ignore[index]
+        alerts = standin_of(client).sent_messages(DEMO_ONCALL_USER)
+        assert len(alerts) == 1 and "/operator/c/" in alerts[0].message["text"]
