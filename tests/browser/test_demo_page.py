@@ -86,9 +86,20 @@ async def test_chat_as_a_new_user(demo_url: str, page: Page) -> None:
 
     await expect(user_bubbles.last).to_have_text("よくある質問")  # the action's displayText
     await expect(bot_bubbles).to_have_count(4)
-    await expect(bot_bubbles.last).to_contain_text(
-        "「よくある質問」は いま じゅんびを しています。"
-    )
+    await expect(bot_bubbles.last).to_contain_text("どんな ことを しらべますか")
+    # The category path: a category, one of its questions, the answer, 役に立った.
+    await chips.filter(has_text="住む場所").click()
+    await expect(bot_bubbles).to_have_count(5)
+    await expect(bot_bubbles.last).to_contain_text("どの 質問ですか")
+    await chips.first.click()
+    helpful = chips.filter(has_text="役に立った")
+    await expect(helpful).to_have_count(1)
+    await expect(chips.filter(has_text="相談員と話したい")).to_have_count(1)
+    await helpful.click()
+    await expect(bot_bubbles.last).to_contain_text("教えてくれて ありがとう")
+    await expect(chips).to_have_text(["よくある質問", "モヤモヤを話す", "相談員と話す"])
+    bots, users = await bot_bubbles.count(), await user_bubbles.count()
+    assert users == 4
 
     box = page.get_by_role("textbox", name="メッセージ")
     await box.fill("ねむれない")
@@ -98,26 +109,26 @@ async def test_chat_as_a_new_user(demo_url: str, page: Page) -> None:
     await box.press("Enter")
 
     await expect(box).to_have_value("")
-    await expect(user_bubbles).to_have_count(2)
+    await expect(user_bubbles).to_have_count(users + 1)
     await expect(user_bubbles.last).to_have_text("ねむれない")
     # ねむれない is a `concern` signal: one gentle check-in line, then the menu as before.
-    await expect(bot_bubbles).to_have_count(6)
-    await expect(bot_bubbles.nth(4)).to_contain_text("話してくれて、ありがとう")
+    await expect(bot_bubbles).to_have_count(bots + 2)
+    await expect(bot_bubbles.nth(bots)).to_contain_text("話してくれて、ありがとう")
     await expect(bot_bubbles.last).to_contain_text("どうしますか？")
     await expect(chips).to_have_count(3)
 
     await page.get_by_role("button", name="スタンプを送る").click()
     await page.locator(".sticker-choice", has_text="ありがとう").click()
     await expect(page.locator(".row.user .sticker")).to_contain_text("[スタンプ] ありがとう")
-    await expect(bot_bubbles).to_have_count(7)
+    await expect(bot_bubbles).to_have_count(bots + 3)
     await page.get_by_role("button", name="画像を送る").click()
     await expect(page.locator(".row.user .image-placeholder")).to_contain_text("画像")
-    await expect(bot_bubbles).to_have_count(8)
+    await expect(bot_bubbles).to_have_count(bots + 4)
 
     # A reload re-reads the thread from the server: nothing is lost.
     await page.reload()
-    await expect(bot_bubbles).to_have_count(8)
-    await expect(user_bubbles).to_have_count(2)
+    await expect(bot_bubbles).to_have_count(bots + 4)
+    await expect(user_bubbles).to_have_count(users + 1)
     await expect(page.locator(".row.user .sticker")).to_have_count(1)
     await expect(page.locator(".user-button")).to_have_count(1)
 

@@ -42,12 +42,18 @@ async def test_quick_reply_postback_and_typed_label(bot: Bot) -> None:
     u = user(3)
     await bot.send("follow", u)
     await bot.replies(u, 3)
-    await bot.send("postback", u, data="yorisoi:t=choose_faq")
-    await bot.replies(u, 4)
-    assert "よくある質問" in bot.texts(u)[3]
     await bot.send("text", u, text="相談員と話す")  # typed instead of tapped
+    await bot.replies(u, 4)
+    assert "相談員に つなぐ 前に" in bot.texts(u)[3]
+    await bot.send("postback", u, data="yorisoi:t=intake_skip")
     await bot.replies(u, 5)
-    assert "相談員に つなぐ 前に" in bot.texts(u)[4]
+    assert "相談員" in bot.texts(u)[4]
+    v = user(30)
+    await bot.send("follow", v)
+    await bot.replies(v, 3)
+    await bot.send("postback", v, data="yorisoi:t=choose_vent")
+    await bot.replies(v, 4)
+    assert "モヤモヤを そのまま 書いて" in bot.texts(v)[3]
 
 
 async def test_same_event_three_times_gets_one_reply(bot: Bot) -> None:
@@ -169,7 +175,7 @@ async def test_events_of_one_user_run_in_timestamp_order(bot: Bot) -> None:
     assert (await bot.post(faq, follow))[0] == 200
     await bot.settle()
     conv = await bot.app[keys.STORE].load_conversation(u)
-    assert conv is not None and conv.state == "faq_preparing"
+    assert conv is not None and conv.state == "faq"
     assert "友だち追加" in bot.texts(u)[0]
 
 

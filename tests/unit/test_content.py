@@ -48,10 +48,10 @@ async def test_a_bad_file_is_refused_and_the_running_flow_stays(
     library = ContentLibrary(store, clock, content)
     await library.reload()
     running = library.engine("default")
-    edit(content / "states" / "default.yaml", "dest: faq_preparing", "dest: faq_prepring")
+    edit(content / "states" / "default.yaml", "dest: faq_search", "dest: faq_serch")
     report = await library.reload()
     assert report.active == {"default": 1}
-    assert any("faq_prepring" in p.message and p.file.endswith("default.yaml") and p.line > 0
+    assert any("faq_serch" in p.message and p.file.endswith("default.yaml") and p.line > 0
                for p in report.problems)
     assert library.engine("default") is running
     (content / "states" / "default.yaml").write_text("flow: [unclosed\n", encoding="utf-8")

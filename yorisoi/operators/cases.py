@@ -153,7 +153,8 @@ class CaseDesk:
         if needs_queue and open_now:
             waiting = await self._store.list_cases(CaseStatus.WAITING, limit=100)
             placeholders["waiting_count"] = str(len(waiting))
-        return TurnContext(open_now=open_now, responders_on_duty=on_duty, placeholders=placeholders)
+        return TurnContext(open_now=open_now, responders_on_duty=on_duty,
+                           placeholders=placeholders, faq=self._content.faq)
 
     def _describe_opening(self, now: datetime) -> str:
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -25,7 +26,7 @@ from transitions.extensions.asyncio import AsyncMachine, EventData
 from yorisoi.line.events import LineEvent
 from yorisoi.line.messages import POSTBACK_PREFIX, VALUE_SEPARATOR, render_say
 from yorisoi.states.loader import MAX_THEN_HOPS
-from yorisoi.states.model import Flow, State
+from yorisoi.states.model import Flow, Say, State
 from yorisoi.states.registry import ACTIONS, CONDITIONS
 from yorisoi.store.port import Job
 
@@ -37,6 +38,7 @@ class TurnContext:
     open_now: bool = True
     responders_on_duty: int = 0
     placeholders: dict[str, str] = field(default_factory=dict)
+    faq: Any = None  # the FaqLibrary in force, for the FAQ actions
 
 
 @dataclass
@@ -54,6 +56,7 @@ class Turn:
     trigger: str | None = None
     value: str | None = None  # the value of the tapped choice, if it has one
     open_case: str | None = None  # set by an action: open a case of this mode
+    texts: Mapping[str, Say] = field(default_factory=dict)  # the flow's named texts
 
 
 class _Model:
@@ -127,6 +130,7 @@ class FlowEngine:
         if turn.state not in self.flow.states:
             # The flow changed under this conversation: resume where any user can.
             turn.state = self.flow.fallback
+        turn.texts = self.flow.texts
         if trigger is None:
             trigger, turn.value = self.trigger_for(turn)
         turn.trigger = trigger

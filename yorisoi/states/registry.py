@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from yorisoi.states import faq_actions as faq
+
 if TYPE_CHECKING:
     from yorisoi.states.engine import Turn
 
@@ -21,14 +23,20 @@ if TYPE_CHECKING:
 # may also declare their own triggers through quick replies, buttons and `then`.
 EVENT_TRIGGERS = frozenset({"follow", "text", "sticker", "media", "location", "postback"})
 
-# Triggers the code fires on a conversation: a responder closed the case.
-INTERNAL_TRIGGERS = frozenset({"operator_closed"})
+# Triggers the code fires on a conversation (a responder closed the case), and those of the
+# buttons that actions build from other content (the FAQ menus and answers).
+INTERNAL_TRIGGERS = frozenset({"operator_closed", "faq_category", "faq_entry", "faq_helpful"})
 
 # Messages the code sends outside any state; the default flow words each under `texts:`.
 TEXTS: dict[str, str] = {
     "night_ack": "the one acknowledgement of a message that arrives outside service hours",
     "morning_reply": "the push sent at the next opening to someone who wrote at night",
     "no_one_yet": "told when nobody has taken a waiting case within the claim timeout",
+    "faq_menu": "above the FAQ categories",
+    "faq_entries": "above the questions of one FAQ category",
+    "faq_did_you_mean": "above the closest questions when a typed question was not understood",
+    "faq_miss": "when a typed question matched nothing: the categories and a person are offered",
+    "faq_unavailable": "when the FAQ content could not be loaded",
 }
 
 # What `{name}` in a text can say; filled in by yorisoi.conversation.
@@ -131,6 +139,11 @@ def responder_available(turn: Turn) -> bool:
 
 
 ACTIONS: dict[str, Action] = {
+    "faq_categories": faq.faq_categories,
+    "faq_entries": faq.faq_entries,
+    "faq_answer": faq.faq_answer,
+    "faq_search": faq.faq_search,
+    "record_faq_feedback": faq.record_faq_feedback,
     "record_terms_shown": record_terms_shown,
     "record_intake": record_intake,
     "finish_intake": finish_intake,

@@ -1,0 +1,135 @@
+"""The FAQ in the conversation: the actions the default flow runs in its FAQ states.
+
+(They live with the flow engine, not in ``yorisoi.faq``: the registry imports them, and
+``yorisoi.faq`` itself imports the flow loader's helpers.)
+
+「よくある質問」 shows the categories as quick replies, a category shows its questions, a
+question gets its answer with 「役に立った」/「相談員と話したい」; free text typed in any FAQ
+state goes through the matcher, which answers only when confident, else offers the closest
+questions or the categories and a person. What the bot says around the menus is worded in
+the flow (``texts:``); the answers come from ``faq/``.
+
+Every answer given and every 「役に立った」 is kept in the conversation's data for tuning
+(entry id and score only, never the text) and logged the same way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from yorisoi.line.messages import render_say
+
+if TYPE_CHECKING:
+    from yorisoi.faq.library import FaqLibrary
+    from yorisoi.states.engine import Turn
+
+log = structlog.get_logger("yorisoi.faq")
+
+KEPT = 30  # answers remembered per conversation for tuning
+MAX_QUICK_REPLIES = 13
+YOUTH_BANDS = frozenset({"under13", "13-15", "16-17", "18-19", "20s"})
+MINOR_BANDS = frozenset({"under13", "13-15", "16-17"})
+
+
+def audience_of(data: dict[str, Any]) -> str | None:
+    """Return whose menus to show first: youth, mothers, or None (everyone's)."""
+    if data.get("topic") == "mothers":
+        return "mothers"
+    band = (data.get("intake") or {}).get("age_band")
+    return "youth" if band in YOUTH_BANDS else None
+
+
+def minor_of(data: dict[str, Any]) -> bool | None:
+    """Return True/False when the user told their age band, None when unknown."""
+    band = (data.get("intake") or {}).get("age_band")
+    if band in (None, "declined"):
+        return None
+    return band in MINOR_BANDS
+
+
+def _text(turn: Turn, name: str) -> str:
+    return str(render_say(turn.texts[name], turn.context.placeholders)["text"])
+
+
+def _library(turn: Turn) -> FaqLibrary | None:
+    library = turn.context.faq
+    if library is None:
+        turn.messages.append(render_say(turn.texts["faq_unavailable"], turn.context.placeholders))
+    return library
+
+
+def _with_human(message: dict[str, Any]) -> dict[str, Any]:
+    # Imported here: yorisoi.faq imports the flow loader, which imports these actions.
+    from yorisoi.faq.library import HUMAN_LABEL, quick_reply
+
+    items = message.setdefault("quickReply", {"items": []})["items"]
+    if len(items) < MAX_QUICK_REPLIES:
+        items.append(quick_reply(HUMAN_LABEL, "choose_human"))
+    return message
+
+
+async def faq_categories(turn: Turn) -> None:
+    """Offer the FAQ categories (the person's own audience first)."""
+    library = _library(turn)
+    if library is not None:
+        turn.messages.append(library.category_menu(_text(turn, "faq_menu"), audience_of(turn.data)))
+
+
+async def faq_entries(turn: Turn) -> None:
+    """Offer the questions of the tapped category."""
+    library = _library(turn)
+    if library is None:
+        return
+    if not library.entries_in(turn.value or "", audience_of(turn.data)):
+        # A category from an older menu that no longer exists: offer the current ones.
+        turn.messages.append(library.category_menu(_text(turn, "faq_menu"), audience_of(turn.data)))
+        return
+    turn.messages.append(
+        library.entry_menu(_text(turn, "faq_entries"), turn.value or "", audience_of(turn.data))
+    )
+
+
+async def faq_answer(turn: Turn) -> None:
+    """Answer the tapped question."""
+    library = _library(turn)
+    if library is None:
+        return
+    if turn.value is None or library.entry(turn.value) is None:
+        turn.messages.append(library.category_menu(_text(turn, "faq_menu"), audience_of(turn.data)))
+        return
+    _answer(turn, library, turn.value, score=None)
+
+
+async def faq_search(turn: Turn) -> None:
+    """Match typed text: answer when confident, else the closest questions or the menu."""
+    library = _library(turn)
+    if library is None:
+        return
+    text = turn.event.text or ""
+    match = library.match(text)
+    if match.hit is not None:
+        _answer(turn, library, match.hit.id, score=match.score)
+        return
+    log.info("faq.miss", score=round(match.score, 3), reasons=list(match.reasons))
+    offer = library.did_you_mean(match, _text(turn, "faq_did_you_mean"))
+    if offer is None:
+        offer = _with_human(library.category_menu(_text(turn, "faq_miss"), audience_of(turn.data)))
+    turn.messages.append(offer)
+
+
+async def record_faq_feedback(turn: Turn) -> None:
+    """Keep 「役に立った」 for the entry it was tapped under."""
+    feedback = list(turn.data.get("faq_helpful") or [])
+    feedback.append({"id": turn.value, "at": turn.now.isoformat()})
+    turn.data["faq_helpful"] = feedback[-KEPT:]
+    log.info("faq.helpful", faq_id=turn.value)
+
+
+def _answer(turn: Turn, library: FaqLibrary, entry_id: str, *, score: float | None) -> None:
+    turn.messages.extend(library.answer_messages(entry_id, minor=minor_of(turn.data)))
+    answers = list(turn.data.get("faq_answers") or [])
+    answers.append({"id": entry_id, "score": score, "at": turn.now.isoformat()})
+    turn.data["faq_answers"] = answers[-KEPT:]
+    log.info("faq.answer", faq_id=entry_id, score=score, version=library.version[:12])
