@@ -1,4 +1,4 @@
-"""The ``yorisoi`` command: serve, check, status, staff, risk, standin, simulate.
+"""The ``yorisoi`` command: serve, check, status, staff, risk, faq, standin, simulate.
 
 Each sub-command is a small function; settings come from the environment
 (``yorisoi.config``), and a bad setting stops the command with one line naming it.
@@ -153,6 +153,20 @@ def cmd_risk(args: argparse.Namespace) -> int:
     return risk_main(sys.stdin, sys.stdout, lexicon=lexicon)
 
 
+def cmd_faq(args: argparse.Namespace) -> int:
+    """Match stdin lines against the FAQ (JSON lines), or explain how one text is scored."""
+    import os
+
+    # One BLAS thread, set before numpy loads: more threads only add latency spikes (FACTS).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from yorisoi.faq.cli import faq_explain_main, faq_match_main
+
+    content = Path(args.content) if args.content else _settings(args).content_dir
+    if args.faq_command == "match":
+        return faq_match_main(sys.stdin, sys.stdout, faq_dir=content / "faq")
+    return faq_explain_main(args.text, sys.stdout, faq_dir=content / "faq")
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Sign a LINE-shaped event with LINE_CHANNEL_SECRET and post it to a running yorisoi."""
     from yorisoi.simulate import simulate
@@ -193,6 +207,18 @@ def build_parser() -> argparse.ArgumentParser:
     risk = sub.add_parser("risk", help="risk level of each stdin line, as JSON lines")
     risk.add_argument("--content", help="content folder holding states/safety/lexicon.yaml")
     risk.set_defaults(func=cmd_risk)
+
+    faq = sub.add_parser("faq", help="FAQ matcher for tuning: match stdin lines, explain one text")
+    faq_sub = faq.add_subparsers(dest="faq_command", required=True)
+    faq_match = faq_sub.add_parser(
+        "match", help="one JSON object per stdin line: the answer the bot would give"
+    )
+    faq_match.add_argument("--content", help="content folder holding faq/")
+    faq_match.set_defaults(func=cmd_faq)
+    faq_explain = faq_sub.add_parser("explain", help="tokens, normalised forms and scores of one text")
+    faq_explain.add_argument("text")
+    faq_explain.add_argument("--content", help="content folder holding faq/")
+    faq_explain.set_defaults(func=cmd_faq)
 
     standin = sub.add_parser("standin", help="run the local LINE Messaging API stand-in alone")
     standin.add_argument("--host", default="127.0.0.1")
