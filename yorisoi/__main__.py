@@ -55,10 +55,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             ]
             login, password = app[keys.DEMO_ACCOUNT]
             shown = password or "(unknown: delete var/ to start the demo afresh)"
-            lines.append(
-                f"  staff sign-in (operator API, {base}/api/openapi.json): "
-                f"login {login}, password {shown}"
-            )
+            lines += [
+                f"  operator view:   {base}/operator   (demo account: login {login}, password {shown})",
+                f"  operator API:    {base}/api/openapi.json",
+                f"  on-call alerts for risk to life go to the stand-in user {settings.oncall_user}",
+            ]
         print("\n".join(lines), flush=True)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(

@@ -23,7 +23,7 @@ from yorisoi.line.messages import text
 from yorisoi.operators.cases import CaseDesk
 from yorisoi.safety.lexicon import Level
 from yorisoi.safety.net import Assessment
-from yorisoi.states.engine import FlowEngine, Turn, TurnContext
+from yorisoi.states.engine import FlowEngine, Turn, TurnContext, parse_postback
 from yorisoi.states.registry import MINOR_AGE_BANDS
 from yorisoi.store.port import (
     Conversation,
@@ -144,6 +144,8 @@ class EventProcessor:
         commit = TurnCommit(conversation=conversation, now=now, event_id=stored.event_id)
         incoming = _log_incoming(event, now)
         if incoming is not None:
+            if event.type == "postback":
+                incoming.text = self._button_label(conversation.flow, event.postback_data or "")
             commit.messages.append(incoming)
         if event.type == "unfollow":
             conversation.blocked = True
@@ -208,6 +210,18 @@ class EventProcessor:
             risk=assessment.message.value if assessment else None,
         )
         return commit, alert
+
+    def _button_label(self, flow: str, data: str) -> str | None:
+        """Return what the tapped button said (LINE sends only its data), for staff."""
+        trigger, value = parse_postback(data)
+        label = self._content.engine(flow).label_for(trigger, value)
+        if label is None and trigger == "faq_category":
+            label = value
+        elif label is None and trigger in ("faq_entry", "faq_helpful") and self._content.faq:
+            entry = self._content.faq.entry(value or "")
+            label = entry.menu_label if entry and trigger == "faq_entry" else None
+            label = "役に立った" if trigger == "faq_helpful" else label
+        return label
 
     def _crisis(
         self,

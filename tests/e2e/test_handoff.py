@@ -239,3 +239,15 @@ async def test_a_claimed_case_gets_no_waiting_notice(make_bot: BotFactory) -> No
     bot.clock.set(datetime(2026, 11, 24, 13, 0, tzinfo=JST))
     await run_jobs(bot)
     assert len(bot.standin.sent_messages(u)) == count
+
+
+async def test_the_thread_shows_what_a_tapped_button_said(bot: Bot) -> None:
+    sato = await sign_in_staff(bot, "sato")
+    u = user(10)
+    await to_menu(bot, u)
+    await ask_for_a_person(bot, u)
+    ref = (await sato.queue())[0]["id"]
+    code, thread = await sato.get(f"/api/conversations/{ref}")
+    assert code == 200
+    taps = [m["text"] for m in thread["messages"] if m["kind"] == "postback"]
+    assert taps == ["相談員と話す", "とばす"]

@@ -114,12 +114,14 @@ async def ensure_demo_account(store: Store, var_dir: Path, now: datetime) -> tup
 
     The password is generated once and kept in ``var/demo_password`` (mode 0600) so the
     console can show it on every start. Demo mode only: real accounts come from
-    ``yorisoi staff add`` and their passwords are never stored.
+    ``yorisoi staff add`` and their passwords are never stored. The account starts on
+    duty, so that a handoff tried from the demo chat page reaches a person (in hours).
     """
     password = await asyncio.to_thread(_demo_password, var_dir / "demo_password")
     member = await store.staff_by_login(DEMO_LOGIN)
     if member is None:
-        await add_staff(store, DEMO_LOGIN, "admin", password, now, display_name="デモ相談員")
+        created = await add_staff(store, DEMO_LOGIN, "admin", password, now, display_name="デモ相談員")
+        await store.set_on_duty(created.id, True)
         return DEMO_LOGIN, password
     # The database may be older than the password file (or the other way round).
     return DEMO_LOGIN, password if verify(member.password_hash, password).ok else None

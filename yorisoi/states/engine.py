@@ -93,6 +93,12 @@ class FlowEngine:
             name: {_fold(label): choice for label, choice in flow.choices(name).items()}
             for name in flow.states
         }
+        # What a tapped button said, for the thread staff read (a postback carries only data).
+        self._labels = {
+            (choice.trigger, choice.value): choice.label
+            for say in [*flow.texts.values(), *(s for st in flow.states.values() for s in st.say)]
+            for choice in say.choices
+        }
         for state in flow.states.values():
             self._machine.get_state(state.name).add_callback("enter", partial(self._enter, state))
         for t in flow.transitions:
@@ -166,6 +172,10 @@ class FlowEngine:
             raise asyncio.CancelledError
         turn.state = model.state
         return fired
+
+    def label_for(self, trigger: str, value: str | None) -> str | None:
+        """Return the label of the flow's button that fires ``trigger`` (with ``value``)."""
+        return self._labels.get((trigger, value))
 
     def text(self, name: str, context: TurnContext) -> dict[str, Any]:
         """Return one of the flow's named texts as a LINE message, placeholders filled."""
