@@ -65,10 +65,14 @@ def _tell(listeners: list[Any], event: dict[str, Any]) -> None:
 
 
 def _wake_sender(app: web.Application) -> None:
-    """Let the outbox sender look at once (staff turns commit outside the inbox worker)."""
+    """After a commit: the outbox sender and the scheduler look at once (a turn may have
+    queued messages or booked a job due now, such as an on-call alert)."""
     sender = app.get(keys.SENDER)
     if sender is not None:
         sender.wake()
+    scheduler = app.get(keys.SCHEDULER)
+    if scheduler is not None:
+        scheduler.wake()
 
 
 def _oncall(settings: Settings) -> OnCall:
@@ -167,7 +171,8 @@ def create_app(
         the_store, the_clock = app[keys.STORE], app[keys.CLOCK]
         # A claim must outlive the slowest LINE call, or a second delivery could start.
         lease = max(60.0, 3 * settings.line_timeout)
-        sender = OutboxSender(the_store, app[keys.LINE], the_clock, owner=owner, lease_seconds=lease)
+        sender = OutboxSender(the_store, app[keys.LINE], the_clock, owner=owner, lease_seconds=lease,
+                              on_status=app[keys.CASES].delivery_changed)
         processor = EventProcessor(
             the_store,
             the_clock,
@@ -175,7 +180,7 @@ def create_app(
             reply_token_ttl=settings.reply_token_ttl,
             secret_key=settings.secret_key.get_secret_value(),  # type: ignore[union-attr]
             desk=app[keys.CASES],
-            on_commit=sender.wake,
+            on_commit=lambda: _wake_sender(app),
         )
         scheduler = Scheduler(
             the_store,

@@ -20,8 +20,7 @@ from yorisoi.content import ContentLibrary
 from yorisoi.identity import user_key
 from yorisoi.line.events import MEDIA_TYPES, LineEvent, decode
 from yorisoi.line.messages import text
-from yorisoi.operators.cases import CaseDesk
-from yorisoi.safety.lexicon import Level
+from yorisoi.operators.cases import CaseDesk, topic_of
 from yorisoi.safety.net import Assessment
 from yorisoi.states.engine import FlowEngine, Turn, TurnContext, parse_postback
 from yorisoi.states.registry import MINOR_AGE_BANDS
@@ -109,10 +108,10 @@ class EventProcessor:
         if event.type == "message" and event.message_type == "text" and event.text:
             # Whatever broke, a message showing risk to life still gets the crisis contacts.
             safety = self._content.safety
-            screening = safety.screen(event.text)
-            if screening.level is Level.HIGH:
-                assessment = Assessment(screening.level, screening.level, screening.reasons,
-                                        crisis=True, check_in=False)
+            loaded = await self._store.load_conversation(event.user_id)
+            data = dict(loaded.data) if loaded is not None else {}
+            assessment = safety.assess(data, safety.screen(event.text), now)
+            if assessment.crisis:
                 messages = safety.crisis_reply(assessment, now=now, minor=None,
                                                staffed_now=False, next_opening_text=None)
         for _ in range(VERSION_RACE_RETRIES):
@@ -156,14 +155,8 @@ class EventProcessor:
             return commit, None
         if event.type == "follow":
             conversation.blocked = False
-        engine = self._content.engine(conversation.flow)
-        conversation.flow = engine.flow.name
-        case = conversation.case
-        in_case = case is not None and case.is_open and event.type in ("message", "postback")
-        context = await self._desk.context(
-            now, needs_queue=not in_case and event.type in ("message", "postback")
-        )
-        # Every text is screened before anything else decides what happens.
+        # Every text is screened before anything else decides what happens, so that
+        # nothing below (hours, the staff list, the flow) can delay a crisis reply.
         assessment = None
         if event.type == "message" and event.message_type == "text" and event.text:
             safety = self._content.safety
@@ -171,6 +164,20 @@ class EventProcessor:
             if incoming is not None:
                 incoming.payload["risk"] = assessment.message.value
                 incoming.payload["risk_reasons"] = list(assessment.reasons)
+        engine = self._content.engine(conversation.flow)
+        conversation.flow = engine.flow.name
+        case = conversation.case
+        in_case = case is not None and case.is_open and event.type in ("message", "postback")
+        try:
+            context = await self._desk.context(
+                now, needs_queue=not in_case and event.type in ("message", "postback")
+            )
+        except Exception:
+            if assessment is None or not assessment.crisis:
+                raise
+            # The crisis reply must not wait for the store: say nobody is known to be on duty.
+            log.exception("turn.context_failed", event_id=stored.event_id)
+            context = TurnContext(open_now=False, responders_on_duty=0)
         alert = None
         if assessment is not None and assessment.crisis:
             messages = self._crisis(commit, assessment, context, engine, stored.event_id)
@@ -237,7 +244,9 @@ class EventProcessor:
         person and the crisis contacts, and nothing in it can stop them.
         """
         conversation = commit.conversation
-        staffed = context.open_now and context.responders_on_duty > 0
+        staffed = context.open_now and self._desk.someone_sees(
+            context, topic_of(conversation.data, "message")
+        )
         intake = conversation.data.get("intake") or {}
         band = intake.get("age_band")
         minor = None if band in (None, "declined") else band in MINOR_AGE_BANDS
@@ -248,13 +257,16 @@ class EventProcessor:
             staffed_now=staffed,
             next_opening_text=context.placeholders.get("next_opening"),
         )
+        # The case is for the responders; the crisis reply goes out whatever happens here.
         try:
             # The crisis reply says when a person will read this: the night text is not added.
             self._desk.open_case(commit, "message", context, engine)
+        except Exception:
+            log.exception("turn.crisis_case_failed", event_id=event_id)
+        try:
             self._desk.flag_high(commit, staffed=staffed, event_id=event_id)
         except Exception:
-            # The case is for the responders; the crisis reply must go out regardless.
-            log.exception("turn.crisis_case_failed", event_id=event_id)
+            log.exception("turn.crisis_flag_failed", event_id=event_id)
         return messages
 
 

@@ -436,3 +436,41 @@ async def test_tablet_width_keyboard_only_and_idle_sign_out(
     await expect(page).to_have_url(re.compile(r"/operator/login\?idle=1$"))
     await expect(page.get_by_role("status")).to_contain_text("しばらく操作がなかったため")
     await page.screenshot(path=str(shots / "operator-sign-in.png"))
+
+
+async def test_send_anyway_after_confirming_reaches_the_user(
+    desk: Desk, new_page: PageFactory
+) -> None:
+    u = user(507)
+    await ask_for_a_person(desk.bot, u)
+    waiting = await case_of(desk)
+    sato = await desk.staff_api("sato")
+    try:
+        assert (await sato.post(f"/api/conversations/{waiting['id']}/claim", json={})).status == 200
+    finally:
+        await sato.close()
+    page = await new_page()
+    await sign_in(page, desk, "tanaka")
+    await page.goto(desk.url + f"/operator/c/{waiting['id']}")
+    await page.get_by_label("返信").fill("田中です。佐藤さんの代わりに 一言だけ。")
+    await page.get_by_role("button", name="送信", exact=True).click()
+    confirm = page.locator("#confirm-dialog")
+    await expect(confirm).to_contain_text("佐藤 さんが担当しています")
+    await confirm.locator("#confirm-yes").click()
+    await expect(page.locator("#thread .author-staff")).to_contain_text("代わりに 一言だけ")
+    await desk.bot.settle()
+    assert any("代わりに 一言だけ" in text for text in desk.bot.texts(u))
+
+
+async def test_a_risk_to_life_raises_a_notice_on_the_open_page(
+    desk: Desk, new_page: PageFactory
+) -> None:
+    u = user(508)
+    await ask_for_a_person(desk.bot, u)
+    page = await new_page()
+    await sign_in(page, desk, "sato")
+    notice = page.locator("#new-case")
+    await desk.bot.send("text", u, text="薬を全部飲んだ")
+    await desk.bot.settle()
+    await expect(notice).to_contain_text("高リスク")
+    await expect(page.locator("#queue-list .case.risk-high")).to_have_count(1)

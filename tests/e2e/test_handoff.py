@@ -251,3 +251,25 @@ async def test_the_thread_shows_what_a_tapped_button_said(bot: Bot) -> None:
     assert code == 200
     taps = [m["text"] for m in thread["messages"] if m["kind"] == "postback"]
     assert taps == ["相談員と話す", "とばす"]
+
+
+async def test_a_delivery_failure_reaches_the_operator_view(bot: Bot) -> None:
+    from typing import Any
+
+    from yorisoi.line.standin import PUSH_PATH
+
+    events: list[dict[str, Any]] = []
+    bot.app[keys.LISTENERS].append(events.append)
+    sato = await sign_in_staff(bot, "sato")
+    u = user(11)
+    await to_menu(bot, u)
+    await ask_for_a_person(bot, u)
+    ref = (await sato.queue())[0]["id"]
+    bot.standin.fail_next(PUSH_PATH, 400, body={"message": "The request body has 1 error(s)"})
+    code, _ = await sato.post(f"/api/conversations/{ref}/messages", {"text": "こんにちは"})
+    assert code == 200
+    await bot.settle()
+    assert {"type": "delivery", "id": ref, "delivery": "failed"}.items() <= next(
+        e for e in events if e["type"] == "delivery").items()
+    code, thread = await sato.get(f"/api/conversations/{ref}")
+    assert [m["delivery"] for m in thread["messages"] if m["author"] == "staff"] == ["failed"]

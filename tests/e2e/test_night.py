@@ -229,3 +229,60 @@ async def test_venting_at_night_is_acknowledged_once(bot: Bot) -> None:
     await bot.settle()
     texts = bot.texts(u)
     assert len(texts) == 5 and "あした（11月25日 水曜日）の 10時" in texts[4]
+
+
+async def test_a_picture_at_night_is_acknowledged_and_reaches_the_responders(bot: Bot) -> None:
+    u = user(10)
+    await greet_at(bot, u, jst(2026, 11, 24, 12, 0))
+    bot.clock.set(jst(2026, 11, 25, 1, 0))
+    await bot.send("image", u)
+    await bot.replies(u, 4)
+    assert "受け取りました" in bot.texts(u)[3]
+    bot.clock.set(jst(2026, 11, 25, 10, 0))
+    sato = await sign_in_staff(bot, "sato")
+    assert len(await sato.queue()) == 1
+
+
+async def test_a_case_closed_at_night_and_a_new_one_still_get_the_morning_message(bot: Bot) -> None:
+    u = user(11)
+    await greet_at(bot, u, jst(2026, 11, 24, 12, 0))
+    bot.clock.set(jst(2026, 11, 25, 1, 0))
+    await bot.send("text", u, text="まだ おきてる")
+    await bot.replies(u, 4)
+    tanaka = await sign_in_staff(bot, "tanaka", "supervisor")
+    ref = (await tanaka.queue())[0]["id"]
+    code, _ = await tanaka.post(f"/api/conversations/{ref}/close",
+                                {"category": "other", "response_type": "listening"})
+    assert code == 200
+    await bot.settle()
+    bot.clock.advance(minutes=30)
+    count = len(bot.standin.sent_messages(u))
+    await bot.send("text", u, text="やっぱり きいて ほしい")
+    await bot.replies(u, count + 1)
+    assert "受け取りました" in bot.texts(u)[-1]
+    bot.clock.set(jst(2026, 11, 25, 10, 1))
+    await run_jobs(bot)
+    assert len(await morning_pushes(bot, u)) == 1
+
+
+async def test_a_break_in_the_day_brings_no_second_morning_message(
+    make_bot: BotFactory, content: Path
+) -> None:
+    hours = content / "operators" / "hours.yaml"
+    hours.write_text(HOURS.replace('wed: ["10:00-22:00"]', 'wed: ["10:00-12:00", "13:00-22:00"]'),
+                     encoding="utf-8")
+    bot = await make_bot(content_dir=content)
+    u = user(12)
+    await greet_at(bot, u, jst(2026, 11, 24, 12, 0))
+    bot.clock.set(jst(2026, 11, 25, 2, 0))
+    await bot.send("text", u, text="まだ おきてる")
+    await bot.replies(u, 4)
+    bot.clock.set(jst(2026, 11, 25, 10, 1))
+    await run_jobs(bot)
+    bot.clock.set(jst(2026, 11, 25, 12, 30))  # the lunch break: acknowledged again
+    count = len(bot.standin.sent_messages(u))
+    await bot.send("text", u, text="もういちど")
+    await bot.replies(u, count + 1)
+    bot.clock.set(jst(2026, 11, 25, 13, 1))
+    await run_jobs(bot)
+    assert len(await morning_pushes(bot, u)) == 1

@@ -68,7 +68,7 @@ async def test_a_night_overdose_gets_the_crisis_reply_the_flag_and_the_on_call_a
     bot.clock.set(jst(2026, 11, 25, 10, 0))
     tanaka = await sign_in_staff(bot, "tanaka", "supervisor")
     queue = await tanaka.queue()
-    assert queue[0]["risk"] == "high" and queue[0]["alerted"] is True
+    assert queue[0]["risk"] == "high"
     assert len(queue) == 2
 
 
@@ -205,3 +205,30 @@ async def test_without_an_on_call_contact_production_books_no_alert(make_bot: Bo
     await bot.replies(u, 6)  # the crisis reply does not depend on an on-call contact
     await run_jobs(bot)
     assert {m.user_id for m in bot.standin.sent_messages()} == {u}
+
+
+async def test_on_duty_staff_who_cannot_see_the_case_do_not_count(bot: Bot) -> None:
+    await sign_in_staff(bot, "kato", topics=["youth"])  # on duty, but only for young people
+    u = user(12)
+    await to_menu(bot, u)
+    await bot.send("text", u, text=OVERDOSE)
+    await bot.replies(u, 6)
+    text = crisis_texts(bot, u, 3)
+    assert "相談員に届いています" not in text and "相談員がいない時間" in text
+    await run_jobs(bot)
+    assert len(bot.standin.sent_messages(ONCALL)) == 1
+
+
+async def test_a_high_case_nobody_takes_in_time_alerts_the_on_call_contact(bot: Bot) -> None:
+    await sign_in_staff(bot, "sato")
+    u = user(13)
+    await to_menu(bot, u)
+    await bot.send("text", u, text=OVERDOSE)
+    await bot.replies(u, 6)
+    await run_jobs(bot)
+    assert bot.standin.sent_messages(ONCALL) == []  # someone on duty sees it
+    bot.clock.advance(minutes=11)
+    await run_jobs(bot)
+    await run_jobs(bot)
+    assert len(bot.standin.sent_messages(ONCALL)) == 1
+    assert "おまたせして" in bot.texts(u)[-1]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import structlog
@@ -61,8 +62,10 @@ class OutboxSender:
         lease_seconds: float = 60.0,
         poll_interval: float = 1.0,
         concurrency: int = 64,
+        on_status: Callable[[OutboxRow, str], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
+        self._on_status = on_status
         self._client = client
         self._clock = clock
         self._owner = owner
@@ -78,6 +81,15 @@ class OutboxSender:
     def wake(self) -> None:
         """Look at the outbox now (a turn was just committed)."""
         self._wake.set()
+
+    async def _tell(self, row: OutboxRow, status: str) -> None:
+        """Let the operator view know (a failure, a quota wait, a push that arrived)."""
+        if self._on_status is None:
+            return
+        try:
+            await self._on_status(row, status)
+        except Exception:  # the view is a convenience; the delivery state is in the store
+            log.exception("outbox.notify_failed", row=row.id)
 
     async def run(self) -> None:
         """Keep claiming due rows and delivering them, up to ``concurrency`` at once."""
@@ -212,6 +224,7 @@ class OutboxSender:
         await self._store.finish_outbox(
             row.id, OutboxStatus.UNCERTAIN, self._clock.now(), via="reply", error=detail
         )
+        await self._tell(row, "uncertain")
 
     async def _push(self, row: OutboxRow) -> None:
         result = await self._client.push(row.user_id, row.messages, row.retry_key)
@@ -219,11 +232,13 @@ class OutboxSender:
         now = self._clock.now()
         if result.delivered:
             await self._store.finish_outbox(row.id, OutboxStatus.SENT, now, via="push")
+            await self._tell(row, "sent")
         elif result.kind == "monthly_limit":
             log.warning("outbox.monthly_limit", row=row.id)
             await self._store.reschedule_outbox(
                 row.id, OutboxStatus.WAITING_QUOTA, now + QUOTA_RECHECK, _describe(result)
             )
+            await self._tell(row, "waiting_quota")
         elif result.kind == "rejected":
             await self._fail(row, result)
         elif now - row.created_at >= RETRY_KEY_LIFETIME:
@@ -240,6 +255,7 @@ class OutboxSender:
         error = reason or _describe(result)
         log.error("outbox.failed", row=row.id, error=error)
         await self._store.finish_outbox(row.id, OutboxStatus.FAILED, self._clock.now(), error=error)
+        await self._tell(row, "failed")
 
     async def _record(self, row: OutboxRow, via: str, result: CallResult) -> None:
         await self._store.record_delivery(

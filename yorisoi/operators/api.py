@@ -17,6 +17,7 @@ from aiohttp import web
 from yorisoi import keys
 from yorisoi.admin.staff import verify
 from yorisoi.operators.auth import (
+    BACKGROUND_HEADER,
     COOKIE,
     SESSION_HASH,
     STAFF,
@@ -88,6 +89,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
     """End this session (and close its live connections)."""
     await request.app[HUB].disconnect(request[SESSION_HASH])
     await request.app[keys.STORE].delete_session(request[SESSION_HASH])
+    # Signed out is off duty: nobody must count on a person who has left.
+    await request.app[keys.STORE].set_on_duty(request[STAFF].id, False)
     await audit(request, request[STAFF].login, "staff.logout")
     response = web.json_response({"signed_out": True})
     response.del_cookie(COOKIE, path="/")
@@ -149,11 +152,12 @@ async def conversation(request: web.Request) -> web.StreamResponse:
     except CaseError as exc:
         await audit(request, member.login, "conversation.read_refused", ref, status=exc.status)
         return _case_error(exc)
-    await audit(request, member.login, "conversation.read", ref)
+    background = request.headers.get(BACKGROUND_HEADER) == "1"
+    await audit(request, member.login, "conversation.read", ref, background=background)
     thread = await desk.thread(found)
     entries = await request.app[keys.STORE].conversation_messages(found.user_id, 50)
     token = desk.last_read_token(entries)
-    if token is not None:
+    if token is not None and not background:
         # The user sees 既読 only now that a person has opened the conversation.
         result = await request.app[keys.LINE].mark_as_read(token)
         if not result.delivered:

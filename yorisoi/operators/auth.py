@@ -169,6 +169,7 @@ async def signed_in(request: web.Request) -> tuple[StaffSession, StaffMember] | 
         return "not_signed_in"
     if now - _last_activity(request, session) > idle_limit(request.app):
         await store.delete_session(session.token_hash)
+        await store.set_on_duty(member.id, False)  # gone idle is gone off duty
         await audit(request, member.login, "staff.idle_sign_out")
         return "idle"
     return session, member

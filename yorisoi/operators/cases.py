@@ -41,6 +41,7 @@ from yorisoi.store.port import (
     Conversation,
     Job,
     LoggedMessage,
+    OutboxRow,
     OutboxStatus,
     StaffMember,
     Store,
@@ -146,15 +147,22 @@ class CaseDesk:
         """Look up what the flow's conditions and texts need: hours, who is on duty."""
         hours = self._content.hours
         open_now = hours.is_open(now)
-        on_duty = sum(1 for m in await self._store.list_staff() if m.active and m.on_duty)
+        on_duty = tuple(m for m in await self._store.list_staff() if m.active and m.on_duty)
         placeholders = {"crisis_lines": self._crisis_lines(now)}
         if not open_now:
             placeholders["next_opening"] = self._describe_opening(now)
         if needs_queue and open_now:
             waiting = await self._store.list_cases(CaseStatus.WAITING, limit=100)
             placeholders["waiting_count"] = str(len(waiting))
-        return TurnContext(open_now=open_now, responders_on_duty=on_duty,
+        return TurnContext(open_now=open_now, responders_on_duty=len(on_duty), on_duty=on_duty,
                            placeholders=placeholders, faq=self._content.faq)
+
+    @staticmethod
+    def someone_sees(context: TurnContext, topic: str) -> bool:
+        """True if someone on duty would see a case of this topic in their queue."""
+        return any(
+            is_supervising(m) or not m.topics or topic in m.topics for m in context.on_duty
+        )
 
     def _describe_opening(self, now: datetime) -> str:
         try:
@@ -253,32 +261,46 @@ class CaseDesk:
         if case is None:
             return
         case.risk = "high"
-        case.alerted_at = commit.now
-        if not staffed and self._oncall:
-            commit.jobs.append(
-                risk_alert_job(
-                    conversation_ref=conversation.ref,
-                    pseudonym=pseudonym(conversation.user_id, self._secret),
-                    level="high",
-                    at=commit.now,
-                    event_id=event_id,
-                )
+        if not staffed:
+            self._book_oncall(commit, event_id)
+
+    def _book_oncall(self, commit: TurnCommit, key: str | None) -> None:
+        """Book the alert to the on-call contact (when the admin configured one)."""
+        conversation = commit.conversation
+        if not self._oncall:
+            log.warning("cases.no_oncall_contact", ref=conversation.ref)
+            return
+        commit.jobs.append(
+            risk_alert_job(
+                conversation_ref=conversation.ref,
+                pseudonym=pseudonym(conversation.user_id, self._secret),
+                level="high",
+                at=commit.now,
+                event_id=key,
             )
+        )
 
     # --- the timed jobs ------------------------------------------------------------------
 
     async def morning_reply(self, job: Job) -> None:
-        """Send the morning message unless a responder answered since the night message."""
+        """Send the morning message unless a responder answered since the night message.
+
+        It goes to whatever case is open now (the night's case may have been closed and a
+        new one opened since), and at most once per user per local date.
+        """
         since = datetime.fromisoformat(job.payload["since"])
+        hours = self._content.hours
 
         def change(conversation: Conversation, commit: TurnCommit) -> bool:
             case = conversation.case
-            if case is None or case.id != job.payload["case_id"] or not case.is_open:
-                return False  # closed (or replaced) before the morning
+            if case is None or not case.is_open:
+                return False  # closed before the morning: a responder has talked with them
             if case.staff_replied_at is not None and case.staff_replied_at >= since:
                 return False  # a responder answered already: no morning message
-            if case.morning_sent_at is not None and case.morning_sent_at >= since:
-                return False  # sent by an earlier run of this job
+            today = commit.now.astimezone(hours.timezone).date().isoformat()
+            if conversation.data.get("morning_sent_on") == today:
+                return False  # one morning message per user per morning
+            conversation.data["morning_sent_on"] = today
             case.morning_sent_at = commit.now
             engine = self._content.engine(conversation.flow)
             add_outgoing(commit, [engine.text("morning_reply", TurnContext())])
@@ -298,6 +320,9 @@ class CaseDesk:
             case.alerted_at = commit.now
             engine = self._content.engine(conversation.flow)
             add_outgoing(commit, [engine.text("no_one_yet", TurnContext())])
+            if case.risk == "high":
+                # Nobody took a case at risk to life in time: a person must hear of it now.
+                self._book_oncall(commit, f"timeout:{case.id}")
             return True
 
         await self._bot_change(job.payload["user_id"], change, "waiting_too_long")
@@ -382,7 +407,7 @@ class CaseDesk:
             case.last_message_at = commit.now
             message = {"type": "text", "text": body, "sender": {"name": _sender_name(member)}}
             author = {"staff_id": member.id, "name": member.display_name}
-            logged.extend(add_outgoing(commit, [message], author=author))
+            logged[:] = add_outgoing(commit, [message], author=author)  # this attempt's only
 
         logged: list[LoggedMessage] = []
         turn = await self._staff_change(ref, member, change)
@@ -407,7 +432,7 @@ class CaseDesk:
                 payload={"author": {"staff_id": member.id, "name": member.display_name}},
             )
             commit.messages.append(entry)
-            logged.append(entry)
+            logged[:] = [entry]  # a retried attempt replaces the one that lost the race
 
         logged: list[LoggedMessage] = []
         turn = await self._staff_change(ref, member, change, open_only=False)
@@ -498,6 +523,22 @@ class CaseDesk:
             "blocked": conversation.blocked,
             "version": conversation.version,
         }
+
+    async def delivery_changed(self, row: OutboxRow, status: str) -> None:
+        """Tell the operator view that a message of a case was delivered, failed or waits."""
+        conversation = await self._store.load_conversation(row.user_id)
+        if conversation is None or conversation.case is None or not conversation.ref:
+            return
+        case = conversation.case
+        self._notify({
+            "type": "delivery",
+            "id": conversation.ref,
+            "delivery": DELIVERY.get(OutboxStatus(status), status),
+            "topic": case.topic,
+            "assigned_to": case.assigned_to,
+            "status": str(case.status),
+            "risk": case.risk,
+        })
 
     def publish(self, conversation: Conversation, *, alert: str | None = None) -> None:
         """Tell the operator view that a case changed (it refetches what it shows)."""

@@ -37,6 +37,7 @@ class TurnContext:
 
     open_now: bool = True
     responders_on_duty: int = 0
+    on_duty: tuple[Any, ...] = ()  # the staff members on duty (StaffMember)
     placeholders: dict[str, str] = field(default_factory=dict)
     faq: Any = None  # the FaqLibrary in force, for the FAQ actions
 

@@ -251,7 +251,10 @@ class MongoStore:
         await self._inbox.create_index("line_message_id")
         await self._inbox.create_index("finished_at")
         await self._conversations.create_index("open_turns.id", sparse=True)
-        await self._conversations.create_index("ref", unique=True, sparse=True)
+        # Partial, not sparse: a sparse index still holds an explicit null.
+        await self._conversations.create_index(
+            "ref", unique=True, partialFilterExpression={"ref": {"$type": "string"}}
+        )
         await self._conversations.create_index(
             [("case_status", 1), ("case_rank", -1), ("case_since", 1), ("_id", 1)]
         )
@@ -269,7 +272,7 @@ class MongoStore:
         # Partial indexes accept $in only from MongoDB 6.0 on: rather than "key where status
         # in (pending, running)", live_key holds the key while the job is live, else is absent.
         await self._jobs.create_index("live_key", unique=True, sparse=True)
-        for coll in (self._messages, self._outbox, self._jobs):
+        for coll in (self._messages, self._outbox, self._jobs, self._archive):
             await coll.create_index("turn", partialFilterExpression=STAGED)
             await coll.create_index("staged", partialFilterExpression=STAGED)
         await self._staff.create_index("login", unique=True)

@@ -364,7 +364,9 @@ async function send() {
   }
   $('send').disabled = true;
   $('reply-status').textContent = '送信しています…';
-  const result = await api('POST', `/api/conversations/${encodeURIComponent(c.id)}/messages`, { text });
+  const body = { text };
+  if (c.assigned && !isMine(c.assigned)) body.confirm_other = true;  // confirmed just above
+  const result = await api('POST', `/api/conversations/${encodeURIComponent(c.id)}/messages`, body);
   $('send').disabled = false;
   if (!result.ok) {
     $('reply-status').textContent = '';
@@ -524,10 +526,21 @@ function refresh() {
   return refreshing;
 }
 
+const ALERTS = {
+  risk_high: '【高リスク】いのちの危険のサインがある相談があります',
+  waiting_too_long: '待ち時間が長くなっている相談があります',
+};
+
 function onEvent(event) {
+  if (event.alert && ALERTS[event.alert]) notifyNewCase(ALERTS[event.alert]);
   if (event.type === 'delivery' && event.id !== state.openId) return;
   refresh();
 }
+
+// Events reach only the sockets of the process that committed the change; with several
+// workers, a slow background refetch makes sure nothing stays unseen for long.
+const BACKGROUND_REFRESH_MS = 30000;
+window.setInterval(() => { if (!document.hidden) refresh(); }, BACKGROUND_REFRESH_MS);
 
 // --- wiring --------------------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 // and who is on duty. Refetches on every live event.
 
 import {
-  LABELS, announce, api, connectLive, el, elapsed, hideAlert, isMine, isStaff, japanTime, setupHeader,
-  showAlert,
+  LABELS, announce, api, connectLive, el, elapsed, hideAlert, isMine, isStaff, japanTime,
+  notifyNewCase, setupHeader, showAlert,
 } from './core.js';
 
 const RISK_ORDER = { high: 0, concern: 1, none: 2 };
@@ -94,4 +94,13 @@ function load() {
 
 setupHeader();
 load();
-connectLive(() => load(), () => load());
+const ALERTS = {
+  risk_high: '【高リスク】いのちの危険のサインがある相談があります',
+  waiting_too_long: '待ち時間が長くなっている相談があります',
+};
+connectLive((event) => {
+  if (event && event.alert && ALERTS[event.alert]) notifyNewCase(ALERTS[event.alert]);
+  load();
+}, () => load());
+// Live events come only from this server process; refetch now and then as a safety net.
+window.setInterval(() => { if (!document.hidden) load(); }, 30000);
