@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import os
 import platform
+import shutil
 import socket
 import statistics
 import sys
@@ -133,6 +134,28 @@ async def run_system(name: str, command: list[str], env: dict[str, str], port: i
         await proc.wait()
 
 
+ALWAYS_OPEN = """\
+timezone: Asia/Tokyo
+weekly: {mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"],
+         thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"], sun: ["00:00-24:00"]}
+public_holidays: open
+"""
+
+
+def always_open_content(tmp: Path) -> Path:
+    """Return a copy of the content with hours that never close.
+
+    Every event then takes the same path (a text in the menu gets the menu again), so the
+    figures do not depend on the hour the benchmark runs at: at night the first text of a
+    user opens a case and later ones get no bot reply, which this benchmark cannot count.
+    """
+    root = tmp / "content"
+    for folder in ("states", "faq", "operators"):
+        shutil.copytree(ROOT / folder, root / folder)
+    (root / "operators" / "hours.yaml").write_text(ALWAYS_OPEN, encoding="utf-8")
+    return root
+
+
 async def main(args: argparse.Namespace) -> None:
     standin = StandIn(access_token=TOKEN, monthly_quota=None)
     runner = web.AppRunner(standin.make_app(), access_log=None)
@@ -144,7 +167,9 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "YORISOI_"))}
         port = free_port()
+        content = always_open_content(Path(tmp))
         yorisoi_env = {**base, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+                       "YORISOI_CONTENT_DIR": str(content),
                        "LINE_API_ENDPOINT": endpoint, "YORISOI_SECRET_KEY": "b" * 40,
                        "YORISOI_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
                        "YORISOI_LOG_LEVEL": "WARNING", "PORT": str(port),

@@ -64,14 +64,14 @@ def _tell(listeners: list[Any], event: dict[str, Any]) -> None:
         listener(event)
 
 
-def _wake_sender(app: web.Application) -> None:
-    """After a commit: the outbox sender and the scheduler look at once (a turn may have
-    queued messages or booked a job due now, such as an on-call alert)."""
+def _wake_sender(app: web.Application, jobs: bool) -> None:
+    """After a commit: the outbox sender looks at once, and the scheduler too when the turn
+    booked a job (one may be due now, such as an on-call alert)."""
     sender = app.get(keys.SENDER)
     if sender is not None:
         sender.wake()
     scheduler = app.get(keys.SCHEDULER)
-    if scheduler is not None:
+    if jobs and scheduler is not None:
         scheduler.wake()
 
 
@@ -133,7 +133,7 @@ def create_app(
             secret_key=settings.secret_key.get_secret_value(),  # type: ignore[union-attr]
             claim_timeout=timedelta(minutes=settings.claim_timeout_minutes),
             notify=lambda event: _tell(app[keys.LISTENERS], event),
-            on_commit=lambda: _wake_sender(app),
+            on_commit=lambda jobs: _wake_sender(app, jobs),
             crisis_lines=lambda now: library.safety.round_the_clock_lines(now),
             oncall=_oncall(settings).configured,
         )
@@ -180,7 +180,7 @@ def create_app(
             reply_token_ttl=settings.reply_token_ttl,
             secret_key=settings.secret_key.get_secret_value(),  # type: ignore[union-attr]
             desk=app[keys.CASES],
-            on_commit=lambda: _wake_sender(app),
+            on_commit=lambda jobs: _wake_sender(app, jobs),
         )
         scheduler = Scheduler(
             the_store,

@@ -63,7 +63,7 @@ class EventProcessor:
         reply_token_ttl: float,
         secret_key: str,
         desk: CaseDesk,
-        on_commit: Callable[[], None] = lambda: None,
+        on_commit: Callable[[bool], None] = lambda jobs: None,
     ) -> None:
         self._store = store
         self._desk = desk
@@ -84,11 +84,11 @@ class EventProcessor:
             conversation = await self._load(event.user_id)
             if stored.event_id in conversation.applied_events:
                 await self._store.finish_applied_event(stored.event_id, self._clock.now())
-                self._on_commit()
+                self._on_commit(True)  # the turn may have booked a job: let it be looked at
                 return
             commit, alert = await self._turn(conversation, event, stored)
             if await self._store.commit_turn(commit):
-                self._on_commit()
+                self._on_commit(bool(commit.jobs))
                 case = commit.conversation.case
                 if case is not None and (case.is_open or case != conversation.case):
                     commit.conversation.version += 1
@@ -124,7 +124,7 @@ class EventProcessor:
                 reply_until=stored.received_at + self._reply_ttl if event.reply_token else None,
             )
             if await self._store.commit_turn(commit):
-                self._on_commit()
+                self._on_commit(False)
                 return
 
     async def _load(self, user_id: str) -> Conversation:
@@ -160,7 +160,8 @@ class EventProcessor:
         assessment = None
         if event.type == "message" and event.message_type == "text" and event.text:
             safety = self._content.safety
-            assessment = safety.assess(conversation.data, safety.screen(event.text), now)
+            screening = await safety.screen_off_loop(event.text)
+            assessment = safety.assess(conversation.data, screening, now)
             if incoming is not None:
                 incoming.payload["risk"] = assessment.message.value
                 incoming.payload["risk_reasons"] = list(assessment.reasons)

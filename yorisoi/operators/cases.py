@@ -128,7 +128,7 @@ class CaseDesk:
         claim_timeout: timedelta,
         notify: Notify = lambda event: None,
         crisis_lines: Callable[[datetime], str] = lambda now: "",
-        on_commit: Callable[[], None] = lambda: None,
+        on_commit: Callable[[bool], None] = lambda jobs: None,
         oncall: bool = False,
     ) -> None:
         self._store = store
@@ -343,7 +343,7 @@ class CaseDesk:
                 return
             if await self._store.commit_turn(commit):
                 conversation.version += 1
-                self._on_commit()
+                self._on_commit(bool(commit.jobs))
                 self.publish(conversation, alert=alert)
                 return
         raise RuntimeError(f"conversation kept changing during the {alert} job")
@@ -471,7 +471,7 @@ class CaseDesk:
                 add_outgoing(commit, turn.messages)
             if await self._store.commit_turn(commit):
                 conversation.version += 1
-                self._on_commit()
+                self._on_commit(bool(commit.jobs))
                 self.publish(conversation)
                 return StaffTurn(conversation)
         raise CaseError(409, "busy", "ほかの 操作と 重なりました。もう一度 試してください。")
@@ -587,7 +587,7 @@ class CaseDesk:
             change(conversation, commit, case)
             if await self._store.commit_turn(commit):
                 conversation.version += 1
-                self._on_commit()
+                self._on_commit(bool(commit.jobs))
                 self.publish(conversation)
                 return StaffTurn(conversation)
         raise CaseError(409, "busy", "ほかの 操作と 重なりました。もう一度 試してください。")

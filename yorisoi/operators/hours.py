@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 SEARCH_DAYS = 366  # a year ahead, leap day included
+INSTANT_CACHE = 20_000  # remembered local day-and-minute to UTC conversions
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
 HOURS_KEYS = ("timezone", "weekly", "public_holidays", "exceptions", "morning_reply")
 HOURS_REQUIRED = ("timezone", "weekly", "public_holidays")
@@ -136,6 +137,9 @@ class ServiceHours:
     def __post_init__(self) -> None:
         if len(self.weekly) != len(WEEKDAYS):
             raise ValueError(f"weekly needs seven days, Monday first, not {len(self.weekly)}")
+        # Every event asks "open now?"; the time-zone arithmetic behind it is the same for a
+        # given day and minute, so it is remembered (bounded; the hours never change).
+        object.__setattr__(self, "_instants", {})
 
     def ranges_on(self, day: date) -> tuple[OpeningRange, ...]:
         """Return the opening ranges that start on the local date `day`, ordered by start."""
@@ -247,6 +251,15 @@ class ServiceHours:
 
     def _instant(self, day: date, minute: int) -> datetime:
         """Return, in UTC, the first instant the local clock reads `minute` past `day`'s midnight."""
+        cache: dict[tuple[date, int], datetime] = self._instants  # type: ignore[attr-defined]
+        found = cache.get((day, minute))
+        if found is None:
+            if len(cache) > INSTANT_CACHE:
+                cache.clear()
+            found = cache[(day, minute)] = self._compute_instant(day, minute)
+        return found
+
+    def _compute_instant(self, day: date, minute: int) -> datetime:
         naive = datetime.combine(day, time()) + timedelta(minutes=minute)
         # fold=0 picks the first of a repeated time, as wanted.
         candidate = naive.replace(tzinfo=self.timezone).astimezone(UTC)

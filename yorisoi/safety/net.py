@@ -16,6 +16,8 @@ itself), and the crisis reply falls back to 110/119 when its content cannot be u
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,6 +43,7 @@ VIOLENCE_RULES = frozenset(
     {"being_hit", "rampage_at_home", "home_fear", "stalked", "will_be_killed", "sexual_abuse"}
 )
 CHECK_IN_EVERY = timedelta(days=1)
+_SCREENING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yorisoi-screen")
 SIGNALS_KEPT = 20
 
 
@@ -113,6 +116,20 @@ class SafetyNet:
         for problem in problems:
             log.error("content.refused", problem=str(problem))
         return cls(screener, contacts, texts), problems
+
+    async def screen_off_loop(self, text: str) -> Screening:
+        """Screen one message on the screener's own thread; never raises.
+
+        Embedding a message for the similarity check takes about a millisecond of numpy
+        work, which would otherwise hold up every other conversation on the event loop.
+        One thread: the tokenizer and the model are not shared between threads.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(_SCREENING, self.screen, text)
+        except Exception:
+            log.exception("safety.screen_failed")
+            return Screening(Level.CONCERN, ("screener_error",))
 
     def screen(self, text: str) -> Screening:
         """Screen one message; never raises (a failure is ``concern``)."""
