@@ -273,3 +273,15 @@ async def test_a_delivery_failure_reaches_the_operator_view(bot: Bot) -> None:
         e for e in events if e["type"] == "delivery").items()
     code, thread = await sato.get(f"/api/conversations/{ref}")
     assert [m["delivery"] for m in thread["messages"] if m["author"] == "staff"] == ["failed"]
+
+
+async def test_a_responder_cannot_close_a_case_nobody_took(bot: Bot) -> None:
+    sato = await sign_in_staff(bot, "sato")
+    u = user(12)
+    await to_menu(bot, u)
+    await ask_for_a_person(bot, u)
+    ref = (await sato.queue())[0]["id"]
+    code, body = await sato.post(f"/api/conversations/{ref}/close",
+                                 {"category": "family", "response_type": "listening"})
+    assert code == 409 and body["error"] == "not_claimed"
+    assert [c["id"] for c in await sato.queue()] == [ref]

@@ -54,7 +54,13 @@ async def test_wrong_passwords_and_unknown_logins_get_the_same_answer(staffed: B
     wrong = await sign_in(staffed, password="nope nope nope")
     unknown = await sign_in(staffed, login="nobody")
     assert wrong[0] == unknown[0] == 401 and wrong[1] == unknown[1]
-    assert (await staffed.client.post("/api/login", data=b"not json")).status == 400
+    bad = await staffed.client.post("/api/login", data=b"not json",
+                                    headers={"Content-Type": "application/json"})
+    assert bad.status == 400
+    # A cross-site form (text/plain) cannot sign anyone in.
+    form = await staffed.client.post("/api/login", data='{"login":"sato","password":"x"}',
+                                     headers={"Content-Type": "text/plain"})
+    assert form.status == 415
     entries = await staffed.app[keys.STORE].audit_entries()
     assert [e.action for e in entries][:2] == ["staff.login_failed", "staff.login_failed"]
 

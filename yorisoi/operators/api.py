@@ -60,6 +60,10 @@ async def _json_object(request: web.Request) -> dict[str, Any] | None:
 
 async def login(request: web.Request) -> web.StreamResponse:
     """Sign in with login and password; set the session cookie; return the CSRF token."""
+    if request.content_type != "application/json":
+        # A cross-site form can post text/plain without a preflight, and could sign a
+        # staff browser into someone else's account; JSON cannot be sent that way.
+        return api_error(415, "json_only", "Content-Type: application/json で送ってください。")
     body = await _json_object(request)
     if body is None or not isinstance(body.get("login"), str) or not isinstance(body.get("password"), str):
         return api_error(400, "bad_request", "login と password を JSON で送ってください。")

@@ -452,6 +452,9 @@ class CaseDesk:
             if case.assigned_to not in (None, member.id) and not is_supervising(member):
                 raise CaseError(409, "claimed_by_other",
                                 f"この相談は {case.assigned_name} さんが 担当しています。")
+            if case.assigned_to is None and not is_supervising(member):
+                # Closing a case nobody took would drop a person who is still waiting.
+                raise CaseError(409, "not_claimed", "先に「担当する」を押してから 終了してください。")
             now = self._clock.now()
             commit = TurnCommit(conversation=conversation, now=now)
             case.status = CaseStatus.CLOSED
