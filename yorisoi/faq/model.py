@@ -25,6 +25,7 @@ from yorisoi.states.loader import (
     as_mapping,
     as_text,
     check_keys,
+    read_content_file,
     read_yaml,
     top_mapping,
 )
@@ -326,16 +327,8 @@ def load_entries(folder: Path) -> tuple[list[Entry], list[FlowProblem]]:
 
 def read_text(path: Path) -> tuple[str, FlowProblem | None]:
     """Read a UTF-8 content file, or return the problem that stops it being read."""
-    try:
-        source = path.read_bytes()
-    except OSError as exc:
-        return "", FlowProblem(str(path), 0, f"cannot read the file: {exc.strerror or exc}")
-    try:
-        return source.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        line = source.count(b"\n", 0, exc.start) + 1
-        message = f"not UTF-8 text (byte 0x{source[exc.start]:02x}); save the file as UTF-8"
-        return "", FlowProblem(str(path), line, message)
+    text = read_content_file(path)
+    return ("", text) if isinstance(text, FlowProblem) else (text, None)
 
 
 # --- synonyms -----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from yorisoi.states.loader import (
     as_mapping,
     as_text,
     check_keys,
+    read_content_file,
     read_yaml,
     top_mapping,
 )
@@ -283,15 +284,8 @@ def parse_canned(text: str, file: str) -> tuple[list[CannedReply], list[FlowProb
 
 
 def _read(path: Path) -> tuple[str | None, FlowProblem | None]:
-    try:
-        source = path.read_bytes()
-    except OSError as exc:
-        return None, FlowProblem(str(path), 0, f"cannot read the file: {exc.strerror or exc}")
-    try:
-        return source.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        line = source.count(b"\n", 0, exc.start) + 1
-        return None, FlowProblem(str(path), line, "not UTF-8 text; save the file as UTF-8")
+    text = read_content_file(path)
+    return (None, text) if isinstance(text, FlowProblem) else (text, None)
 
 
 def load_catalog(operators_dir: Path) -> tuple[Catalog | None, list[FlowProblem]]:

@@ -40,6 +40,7 @@ from yorisoi.states.loader import (
     as_text,
     check_keys,
     describe_value,
+    read_content_file,
     read_yaml,
     top_mapping,
 )
@@ -527,19 +528,6 @@ def _validate(text: str, file: str) -> tuple[ServiceHours | None, list[FlowProbl
     return hours, report.in_order()
 
 
-def _read(path: Path) -> str | FlowProblem:
-    """Return the UTF-8 text of `path`, or the problem reading it."""
-    try:
-        source = path.read_bytes()
-    except OSError as exc:
-        return FlowProblem(str(path), 0, f"cannot read the file: {exc.strerror or exc}")
-    try:
-        return source.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = source.count(b"\n", 0, exc.start) + 1
-        message = f"not UTF-8 text (byte 0x{source[exc.start]:02x}); save the file as UTF-8"
-        return FlowProblem(str(path), line, message)
-
 
 def load_hours_text(text: str, file: str) -> ServiceHours:
     """Validate the YAML `text` of the hours file `file` and return its ServiceHours."""
@@ -551,7 +539,7 @@ def load_hours_text(text: str, file: str) -> ServiceHours:
 
 def load_hours(path: Path) -> ServiceHours:
     """Read and validate the service hours file at `path`."""
-    text = _read(path)
+    text = read_content_file(path)
     if isinstance(text, FlowProblem):
         raise HoursInvalid([text])
     return load_hours_text(text, str(path))
@@ -559,7 +547,7 @@ def load_hours(path: Path) -> ServiceHours:
 
 def check_hours(path: Path) -> list[FlowProblem]:
     """Return every problem of the service hours file at `path`; empty when it is valid."""
-    text = _read(path)
+    text = read_content_file(path)
     if isinstance(text, FlowProblem):
         return [text]
     return _validate(text, str(path))[1]

@@ -48,6 +48,7 @@ from yorisoi.states.loader import (
     as_text,
     check_keys,
     describe_value,
+    read_content_file,
     read_yaml,
     top_mapping,
 )
@@ -588,19 +589,6 @@ def _validate(text: str, file: str) -> tuple[CrisisContacts | None, list[FlowPro
     return contacts, report.in_order()
 
 
-def _read(path: Path) -> str | FlowProblem:
-    """Return the UTF-8 text of `path`, or the problem reading it."""
-    try:
-        source = path.read_bytes()
-    except OSError as exc:
-        return FlowProblem(str(path), 0, f"cannot read the file: {exc.strerror or exc}")
-    try:
-        return source.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = source.count(b"\n", 0, exc.start) + 1
-        message = f"not UTF-8 text (byte 0x{source[exc.start]:02x}); save the file as UTF-8"
-        return FlowProblem(str(path), line, message)
-
 
 def load_contacts_text(text: str, file: str) -> CrisisContacts:
     """Validate the YAML `text` of the contacts file `file` and return its contacts."""
@@ -612,7 +600,7 @@ def load_contacts_text(text: str, file: str) -> CrisisContacts:
 
 def load_contacts(path: Path = DEFAULT_CONTACTS) -> CrisisContacts:
     """Read and validate the crisis contacts file at `path`."""
-    text = _read(path)
+    text = read_content_file(path)
     if isinstance(text, FlowProblem):
         raise ContactsInvalid([text])
     return load_contacts_text(text, str(path))
@@ -620,7 +608,7 @@ def load_contacts(path: Path = DEFAULT_CONTACTS) -> CrisisContacts:
 
 def check_crisis(path: Path = DEFAULT_CONTACTS) -> list[FlowProblem]:
     """Return every problem of the crisis contacts file at `path`; empty when it is valid."""
-    text = _read(path)
+    text = read_content_file(path)
     if isinstance(text, FlowProblem):
         return [text]
     return _validate(text, str(path))[1]

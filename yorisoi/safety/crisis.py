@@ -27,7 +27,7 @@ from typing import Any
 import structlog
 
 from yorisoi.safety.contacts import Contact, CrisisContacts
-from yorisoi.states.loader import Problems, as_text, read_yaml, top_mapping
+from yorisoi.states.loader import Problems, as_text, read_content_file, read_yaml, top_mapping
 from yorisoi.states.model import FlowInvalid, FlowProblem
 
 __all__ = [
@@ -338,19 +338,6 @@ def _validate(text: str, file: str) -> tuple[CrisisTexts | None, list[FlowProble
     return texts, report.in_order()
 
 
-def _read(path: Path) -> str | FlowProblem:
-    """Return the UTF-8 text of `path`, or the problem reading it."""
-    try:
-        source = path.read_bytes()
-    except OSError as exc:
-        return FlowProblem(str(path), 0, f"cannot read the file: {exc.strerror or exc}")
-    try:
-        return source.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = source.count(b"\n", 0, exc.start) + 1
-        message = f"not UTF-8 text (byte 0x{source[exc.start]:02x}); save the file as UTF-8"
-        return FlowProblem(str(path), line, message)
-
 
 def load_crisis_texts_text(text: str, file: str) -> CrisisTexts:
     """Validate the YAML `text` of the crisis texts file `file` and return its texts."""
@@ -362,7 +349,7 @@ def load_crisis_texts_text(text: str, file: str) -> CrisisTexts:
 
 def load_crisis_texts(path: Path = DEFAULT_TEXTS) -> CrisisTexts:
     """Read and validate the crisis texts file at `path`."""
-    text = _read(path)
+    text = read_content_file(path)
     if isinstance(text, FlowProblem):
         raise CrisisTextsInvalid([text])
     return load_crisis_texts_text(text, str(path))
@@ -370,7 +357,7 @@ def load_crisis_texts(path: Path = DEFAULT_TEXTS) -> CrisisTexts:
 
 def check_crisis_texts(path: Path = DEFAULT_TEXTS) -> list[FlowProblem]:
     """Return every problem of the crisis texts file at `path`; empty when it is valid."""
-    text = _read(path)
+    text = read_content_file(path)
     if isinstance(text, FlowProblem):
         return [text]
     return _validate(text, str(path))[1]

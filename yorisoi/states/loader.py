@@ -39,7 +39,7 @@ from yorisoi.states.model import (
 )
 from yorisoi.states.registry import ACTIONS, CONDITIONS, EVENT_TRIGGERS, INTERNAL_TRIGGERS
 
-__all__ = ["load_flow", "load_flow_text", "load_flows", "missing_texts"]
+__all__ = ["load_flow", "load_flow_text", "load_flows", "missing_texts", "read_content_file"]
 
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 MAX_TRIGGER = 64  # our own limit, to keep postback data short
@@ -841,21 +841,30 @@ def load_flow_text(text: str, file: str) -> Flow:
     return flow
 
 
-def load_flow(path: Path) -> Flow:
-    """Read the UTF-8 flow file at `path` and return it as a validated Flow."""
-    file = str(path)
+def read_content_file(path: Path) -> str | FlowProblem:
+    """Return the UTF-8 text of a content file, or the problem that stops it being read.
+
+    Every content loader (flows, hours, FAQ, catalog, crisis contacts and texts) reads its
+    files through here, so an unreadable or mis-encoded file is reported the same way.
+    """
     try:
         source = path.read_bytes()
     except OSError as exc:
-        problem = FlowProblem(file, 0, f"cannot read the file: {exc.strerror or exc}")
-        raise FlowInvalid([problem]) from exc
+        return FlowProblem(str(path), 0, f"cannot read the file: {exc.strerror or exc}")
     try:
-        text = source.decode("utf-8")
+        return source.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = source.count(b"\n", 0, exc.start) + 1
         message = f"not UTF-8 text (byte 0x{source[exc.start]:02x}); save the file as UTF-8"
-        raise FlowInvalid([FlowProblem(file, line, message)]) from exc
-    return load_flow_text(text, file)
+        return FlowProblem(str(path), line, message)
+
+
+def load_flow(path: Path) -> Flow:
+    """Read the UTF-8 flow file at `path` and return it as a validated Flow."""
+    text = read_content_file(path)
+    if isinstance(text, FlowProblem):
+        raise FlowInvalid([text])
+    return load_flow_text(text, str(path))
 
 
 def load_flows(states_dir: Path) -> tuple[dict[str, Flow], list[FlowProblem]]:
