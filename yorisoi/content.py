@@ -1,10 +1,13 @@
-"""Admin-editable content (flows now; FAQ and operator settings later): load, check, activate.
+"""Admin-editable content: flows, service hours, the FAQ, the operator catalog, the safety net.
 
-Files in the content folder are the seed: at start (and on ``reload``) each valid file
-whose text has never been stored is saved as a new active version. What runs is the
-store's active version of each flow, so a version edited in the admin pages survives
-restarts until the file itself changes. A file that fails validation is refused with
-``file:line: reason`` and whatever version was running stays.
+Flows: files in the content folder are the seed. At start (and on ``reload``) each valid
+flow file whose text has never been stored is saved as a new active version; what runs is
+the store's active version, so a version edited later survives restarts until the file
+itself changes. The other content (``operators/hours.yaml``, ``operators/records.yaml`` and
+``canned.yaml``, ``faq/``, ``states/safety/``) is read from the files at start and on
+reload. In every case a file that fails validation is refused with ``file:line: reason``
+and whatever was running stays; at the first start, content the bot cannot run without
+stops it instead.
 """
 
 from __future__ import annotations

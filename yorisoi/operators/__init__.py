@@ -1,1 +1,1 @@
-"""What concerns the people behind the bot: service hours, and later responders and their duty."""
+"""The people behind the bot: service hours, staff sign-in, cases and the operator view."""

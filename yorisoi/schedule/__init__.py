@@ -1,8 +1,9 @@
 """Durable timed jobs: claimed with a lease, run by kind, retried with backoff.
 
 Jobs live in the store, so a restart or a second process picks up what is due.
-Handlers are plain async functions registered by kind. The retention purge is the first
-job; morning replies (issue 4) will be the next.
+Handlers are plain async functions registered by kind: the retention purge, the morning
+reply and the claim timeout (``yorisoi.operators.cases``), the on-call risk alert
+(``yorisoi.safety.alerts``).
 """
 
 from __future__ import annotations
