@@ -130,3 +130,22 @@ async def test_openapi_describes_the_routes(staffed: Bot) -> None:
     spec = await response.json()
     assert spec["openapi"].startswith("3.")
     assert {"/api/login", "/api/logout", "/api/me", "/api/me/duty"} <= set(spec["paths"])
+
+
+def test_every_api_route_is_described_in_openapi(tmp_path: Any) -> None:
+    from harness import settings_for
+
+    from yorisoi.app import create_app
+    from yorisoi.operators.api import OPENAPI
+
+    app = create_app(settings_for(tmp_path, "http://127.0.0.1:9"))
+    routes = {
+        (resource.canonical, route.method.lower())
+        for resource in app.router.resources()
+        for route in resource
+        if resource.canonical.startswith("/api/") and route.method != "HEAD"
+    }
+    described = {(path, method) for path, item in OPENAPI["paths"].items() for method in item}
+    undocumented = routes - described - {("/api/openapi.json", "get"), ("/api/live", "get")}
+    assert undocumented == set()
+    assert described - routes == set()

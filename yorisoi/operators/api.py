@@ -322,6 +322,38 @@ def _responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
 
 
 _CSRF = [{"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"type": "string"}}]
+_REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}}
+_SUMMARY = {"$ref": "#/components/schemas/Conversation"}
+_CONVERSATION = {"type": "object", "properties": {"conversation": _SUMMARY}}
+_MESSAGE = {"type": "object", "properties": {
+    "id": {"type": "string"}, "direction": {"enum": ["in", "out"]},
+    "author": {"enum": ["user", "bot", "staff"]}, "staff": {"type": ["string", "null"]},
+    "kind": {"type": "string"}, "text": {"type": ["string", "null"]},
+    "at": {"type": "string", "format": "date-time"},
+    "delivery": {"enum": ["queued", "sent", "failed", "waiting_quota", "uncertain", "skipped", None]}}}
+_NOTE = {"type": "object", "properties": {
+    "id": {"type": "string"}, "author": {"type": ["string", "null"]}, "text": {"type": "string"},
+    "at": {"type": "string", "format": "date-time"}}}
+_TIME = {"type": ["string", "null"], "format": "date-time"}
+_SUMMARY_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "string", "description": "staff-facing id; never the LINE user id"},
+    "pseudonym": {"type": "string"}, "topic": {"enum": ["youth", "mothers", "general"]},
+    "mode": {"enum": ["handoff", "vent", "message"]},
+    "status": {"enum": ["waiting", "active", "closed"]},
+    "risk": {"enum": ["none", "concern", "high"]}, "night": {"type": "boolean"},
+    "opened_at": _TIME, "waiting_since": _TIME, "claimed_at": _TIME, "closed_at": _TIME,
+    "last_message_at": _TIME,
+    "assigned": {"type": ["object", "null"], "properties": {
+        "id": {"type": "string"}, "display_name": {"type": "string"}}},
+    "intake": {"type": "object", "properties": {
+        "age_band": {"type": ["string", "null"]}, "gender": {"type": ["string", "null"]},
+        "prefecture": {"type": ["string", "null"]}}},
+    "alerted": {"type": "boolean"}, "blocked": {"type": "boolean"}, "version": {"type": "integer"}}}
+
+
+def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {"required": bool(required), "content": {"application/json": {"schema": {
+        "type": "object", "required": required, "properties": properties}}}}
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -331,6 +363,7 @@ OPENAPI: dict[str, Any] = {
         "schemas": {
             "Error": {"type": "object", "required": ["error", "message"],
                       "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+            "Conversation": _SUMMARY_SCHEMA,
             "Me": {"type": "object", "required": ["login", "display_name", "role", "on_duty"],
                    "properties": {"login": {"type": "string"}, "display_name": {"type": "string"},
                                   "role": {"enum": ["responder", "supervisor", "admin"]},
@@ -351,6 +384,75 @@ OPENAPI: dict[str, Any] = {
                                  "responses": _responses({"type": "object"}, 401, 403)}},
         "/api/me": {"get": {"summary": "The signed-in staff member", "security": [{"session": []}],
                             "responses": _responses(_ME, 401)}},
+        "/api/conversations": {"get": {
+            "summary": "The queue: waiting, active, closed or mine (risk first, then waiting time)",
+            "security": [{"session": []}],
+            "parameters": [{"name": "status", "in": "query", "required": False,
+                            "schema": {"enum": list(QUEUE_VIEWS), "default": "waiting"}}],
+            "responses": _responses({"type": "object", "properties": {
+                "conversations": {"type": "array", "items": _SUMMARY}}}, 400, 401),
+        }},
+        "/api/conversations/{ref}": {"get": {
+            "summary": "One conversation's thread and notes (audited; marks the user's messages read)",
+            "security": [{"session": []}], "parameters": [_REF],
+            "responses": _responses({"type": "object", "properties": {
+                "conversation": _SUMMARY,
+                "messages": {"type": "array", "items": _MESSAGE},
+                "notes": {"type": "array", "items": _NOTE}}}, 401, 403, 404),
+        }},
+        "/api/conversations/{ref}/claim": {"post": {
+            "summary": "Take a waiting case; a supervisor may take over with take_over",
+            "security": [{"session": []}], "parameters": [_REF, *_CSRF],
+            "requestBody": _body({"take_over": {"type": "boolean"}}, []),
+            "responses": _responses(_CONVERSATION, 401, 403, 404, 409),
+        }},
+        "/api/conversations/{ref}/messages": {"post": {
+            "summary": "Send a text to the user through the outbox (with the responder's name)",
+            "security": [{"session": []}], "parameters": [_REF, *_CSRF],
+            "requestBody": _body({"text": {"type": "string", "maxLength": 5000},
+                                  "confirm_other": {"type": "boolean"}}, ["text"]),
+            "responses": _responses({"type": "object", "properties": {
+                "message": _MESSAGE, "conversation": _SUMMARY}}, 400, 401, 403, 404, 409),
+        }},
+        "/api/conversations/{ref}/notes": {"post": {
+            "summary": "Add an internal note (never sent to the user)",
+            "security": [{"session": []}], "parameters": [_REF, *_CSRF],
+            "requestBody": _body({"text": {"type": "string", "maxLength": 5000}}, ["text"]),
+            "responses": _responses({"type": "object", "properties": {"note": _NOTE}},
+                                    400, 401, 403, 404),
+        }},
+        "/api/conversations/{ref}/assign": {"post": {
+            "summary": "Hand a case to a colleague (supervisor)",
+            "security": [{"session": []}], "parameters": [_REF, *_CSRF],
+            "requestBody": _body({"login": {"type": "string"}}, ["login"]),
+            "responses": _responses(_CONVERSATION, 400, 401, 403, 404, 409),
+        }},
+        "/api/conversations/{ref}/close": {"post": {
+            "summary": "Close a case with its record (categories from operators/records.yaml)",
+            "security": [{"session": []}], "parameters": [_REF, *_CSRF],
+            "requestBody": _body({"category": {"type": "string"},
+                                  "response_type": {"type": "string"},
+                                  "note": {"type": "string", "maxLength": MAX_CLOSE_NOTE},
+                                  "referrals": {"type": "array", "items": {"type": "string"}}},
+                                 ["category", "response_type"]),
+            "responses": _responses(_CONVERSATION, 400, 401, 403, 404, 409),
+        }},
+        "/api/canned": {"get": {
+            "summary": "Canned replies (operators/canned.yaml), optionally for one topic",
+            "security": [{"session": []}],
+            "parameters": [{"name": "topic", "in": "query", "required": False,
+                            "schema": {"enum": ["youth", "mothers", "general"]}}],
+            "responses": _responses({"type": "object"}, 401),
+        }},
+        "/api/records": {"get": {
+            "summary": "Close-form choices (operators/records.yaml)", "security": [{"session": []}],
+            "responses": _responses({"type": "object"}, 401),
+        }},
+        "/api/staff": {"get": {
+            "summary": "Staff and who is on duty (supervisor)", "security": [{"session": []}],
+            "responses": _responses({"type": "object", "properties": {
+                "staff": {"type": "array", "items": _ME}}}, 401, 403),
+        }},
         "/api/me/duty": {"put": {
             "summary": "Switch on or off duty", "security": [{"session": []}], "parameters": _CSRF,
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
