@@ -195,3 +195,24 @@ async def test_events_arrive_over_the_socket_and_shutdown_closes_it(app_client: 
     finally:
         await tanaka.close()
         await sato.close()
+
+
+async def test_a_socket_whose_session_ended_is_closed(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from yorisoi.operators import hub as hub_module
+    from yorisoi.operators.auth import COOKIE, token_hash
+
+    monkeypatch.setattr(hub_module, "RECHECK", 0.05)
+    sato = await signed_in_client(app_client, "sato")
+    try:
+        ws = await sato.ws_connect("/api/live")
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
+        cookie = next(c for c in sato.cookie_jar if c.key == COOKIE)
+        store = app_client.server.app[keys.STORE]  # type: ignore[union-attr]
+        await store.delete_session(token_hash(cookie.value))  # e.g. signed out elsewhere
+        closed = await ws.receive(timeout=5)
+        assert closed.type in (WSMsgType.CLOSE, WSMsgType.CLOSED)
+        await ws.close()
+    finally:
+        await sato.close()

@@ -46,6 +46,7 @@ log = structlog.get_logger("yorisoi.hub")
 
 QUEUE_SIZE = 256
 HEARTBEAT = 25.0  # seconds; below common proxy idle timeouts, so an idle socket stays open
+RECHECK = 60.0  # seconds between checks that the session behind a socket still holds
 REMEMBERED = 10_000  # conversations whose topic and assignee the hub keeps for later events
 LEAD_ROLES = frozenset({"supervisor", "admin"})
 RESYNC: dict[str, Any] = {"type": "resync"}
@@ -220,10 +221,13 @@ async def live(request: web.Request) -> web.StreamResponse:
         try:
             while not reader.done():
                 getter = asyncio.ensure_future(subscriber.queue.get())
-                await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({getter, reader}, timeout=RECHECK,
+                                   return_when=asyncio.FIRST_COMPLETED)
                 if not getter.done():
                     getter.cancel()
-                    break
+                    if reader.done() or not await _still_allowed(request, subscriber):
+                        break
+                    continue
                 event = getter.result()
                 if event is RESYNC:
                     subscriber.behind = False
@@ -235,6 +239,18 @@ async def live(request: web.Request) -> web.StreamResponse:
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
     return socket
+
+
+async def _still_allowed(request: web.Request, subscriber: Subscriber) -> bool:
+    """Re-check the session behind an open socket: signed out, expired or deactivated staff
+    stop getting events, and a changed role or topics apply to the events still to come."""
+    store = request.app[keys.STORE]
+    session = await store.get_session(subscriber.session_hash, request.app[keys.CLOCK].now())
+    member = await store.staff_by_id(subscriber.staff.id) if session is not None else None
+    if member is None or not member.active:
+        return False
+    subscriber.staff = member
+    return True
 
 
 async def _until_closed(socket: web.WebSocketResponse) -> None:
