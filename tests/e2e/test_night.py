@@ -286,3 +286,23 @@ async def test_a_break_in_the_day_brings_no_second_morning_message(
     bot.clock.set(jst(2026, 11, 25, 13, 1))
     await run_jobs(bot)
     assert len(await morning_pushes(bot, u)) == 1
+
+
+async def test_a_case_still_waiting_at_closing_time_gets_the_night_treatment(
+    make_bot: BotFactory, content: Path
+) -> None:
+    bot = await make_bot(content_dir=content, secure_cookies=False, claim_timeout_minutes=10)
+    await sign_in_staff(bot, "sato")
+    u = user(13)
+    await greet_at(bot, u, jst(2026, 11, 24, 21, 55))  # five minutes before closing
+    await bot.send("postback", u, data="yorisoi:t=choose_human")
+    await bot.send("postback", u, data="yorisoi:t=intake_skip")
+    await bot.settle()
+    assert "相談員に つなぎます" in bot.texts(u)[-1]
+    bot.clock.set(jst(2026, 11, 24, 22, 6))
+    await run_jobs(bot)
+    assert "あした（11月25日 水曜日）の 10時" in bot.texts(u)[-1]
+    assert not any("おまたせして" in text for text in bot.texts(u))
+    bot.clock.set(jst(2026, 11, 25, 10, 1))
+    await run_jobs(bot)
+    assert len(await morning_pushes(bot, u)) == 1

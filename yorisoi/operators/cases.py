@@ -319,7 +319,16 @@ class CaseDesk:
                 return False
             case.alerted_at = commit.now
             engine = self._content.engine(conversation.flow)
-            add_outgoing(commit, [engine.text("no_one_yet", TurnContext())])
+            if not self._content.hours.is_open(commit.now):
+                # The service closed while the case waited: this is the night now, with
+                # its one acknowledgement and a reply in the morning.
+                context = TurnContext(open_now=False, placeholders={
+                    "next_opening": self._describe_opening(commit.now),
+                    "crisis_lines": self._crisis_lines(commit.now),
+                })
+                add_outgoing(commit, self._night(commit, case, context, engine))
+            else:
+                add_outgoing(commit, [engine.text("no_one_yet", TurnContext())])
             if case.risk == "high":
                 # Nobody took a case at risk to life in time: a person must hear of it now.
                 self._book_oncall(commit, f"timeout:{case.id}")
