@@ -2,7 +2,7 @@
 
 Reads bench/risk_messages.tsv (split, label, kind, text), screens every message with the lexicon
 in states/safety/lexicon.yaml and prints, for all messages and for each split (`tune`, used while
-writing the lexicon; `heldout` and `heldout2`, never used to tune it, see SPLITS):
+writing the lexicon; `heldout`, `heldout2` and `heldout3`, never used to tune it, see SPLITS):
 
 * recall and precision of `high`;
 * the share of `high` messages screened `none` (missed entirely, not even a concern);
@@ -52,8 +52,9 @@ MESSAGES = ROOT / "bench" / "risk_messages.tsv"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 # tune: used while writing the lexicon. heldout: the first held-out batch (read, never tuned
 # on, by the second round's author). heldout2: written in the second round before any change
-# to the screener, scored only in aggregate.
-SPLITS = ("tune", "heldout", "heldout2")
+# to the screener, scored only in aggregate. heldout3: written in the fourth round, before any
+# change, by that round's author; scored only in aggregate.
+SPLITS = ("tune", "heldout", "heldout2", "heldout3")
 RECALL_GOAL = 0.95
 ORDINARY_HIGH_GOAL = 0.03
 
