@@ -244,8 +244,9 @@ _FAQ_CACHE: dict[str, FaqLibrary] = {}
 
 
 def _folder_digest(folder: Path) -> str:
-    """Return a digest of the YAML files in a folder (names and contents)."""
-    digest = hashlib.sha256(str(folder.resolve()).encode())
+    """Return a digest of the YAML files in a folder (names and contents, not where it is:
+    a copy of the same files builds the same library)."""
+    digest = hashlib.sha256()
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
