@@ -1,7 +1,8 @@
 """``yorisoi status``: what needs an admin's attention, from the store and LINE.
 
 Prints inbox and outbox counts (failed events, rows waiting for push quota or failed for
-good), the active content versions and, with LINE credentials, this month's push quota.
+good), the cases waiting (high-risk ones need attention), the active content versions and,
+with LINE credentials, this month's push quota.
 Exits 1 when something needs attention, so it can serve as a monitoring check.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from yorisoi.config import Settings
 from yorisoi.line.client import LineClient
 from yorisoi.store import describe_url, open_store
+from yorisoi.store.port import CaseStatus
 
 ATTENTION = {
     "inbox": ("failed",),
@@ -28,11 +30,15 @@ async def status(settings: Settings) -> int:
         inbox = await store.inbox_counts()
         outbox = await store.outbox_counts()
         flows = await store.active_content("flow")
+        waiting = await store.list_cases(CaseStatus.WAITING, limit=1000)
+        active = await store.list_cases(CaseStatus.ACTIVE, limit=1000)
     finally:
         await store.close()
     print(f"store:  {describe_url(settings.database_url)}")
     print(f"inbox:  {_counts(inbox)}")
     print(f"outbox: {_counts(outbox)}")
+    high = sum(1 for c in waiting if c.case is not None and c.case.risk == "high")
+    print(f"cases:  waiting {len(waiting)} (high risk {high}), with a responder {len(active)}")
     for flow in flows:
         when = flow.created_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
         print(f"flow:   {flow.name} v{flow.version} ({flow.source}, {when})")
@@ -60,6 +66,8 @@ async def status(settings: Settings) -> int:
         for status, n in counts.items()
         if status in ATTENTION[kind] and n
     ]
+    if high:
+        attention.append(f"{high} high-risk case(s) waiting for a responder")
     if attention:
         print("needs attention: " + "; ".join(attention))
         return 1

@@ -210,6 +210,10 @@ async def test_status_command_shows_what_needs_attention(
     bot.standin.set_quota(0)
     await bot.send("follow", u, reply_token="f" * 32)
     await bot.settle()
+    other = user(12)
+    await bot.send("follow", other)
+    await bot.send("text", other, text="薬を全部飲んだ")  # a high-risk case nobody has taken
+    await bot.settle()
     environment = {
         "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
@@ -225,3 +229,4 @@ async def test_status_command_shows_what_needs_attention(
     assert code == 1
     assert "waiting_quota 1" in out and "pushes this month 0 of 0" in out
     assert "flow:   default v1" in out and "needs attention: 1 waiting_quota outbox" in out
+    assert "cases:  waiting 1 (high risk 1)" in out and "1 high-risk case(s) waiting" in out
