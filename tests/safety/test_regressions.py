@@ -44,6 +44,33 @@ HIGH = [
     "お父さんに首つかまれて壁に押し付けられた",
     "夫が物投げてきて逃げてる",
     "子どもに死ねって言って叩いた",
+    # Round 4 (a fresh tune batch on the classes round 3 left: intent without a word of dying,
+    # dying as a question, negation scope, implicit infant harm, similarity false alarms).
+    "たぶんこれが最後のLINE",
+    "川に入ろうと思ってる",
+    "線路に降りようかな",
+    "このまま歩いて海に入っちゃおうかな",  # small ゃ folds to や
+    "遠くに行って二度と戻らないつもり",
+    "今夜決行する",
+    "家族宛ての手紙書き終わった",
+    "車に飛び込もうとした",
+    "部屋に目張りした",
+    "大事なもの全部友達にあげた",
+    "私が死んでも誰も気づかないよね",
+    "何階からなら確実？",
+    "もし明日死んだら葬式に誰か来るかな",  # だら was not read as たら
+    "睡眠薬って何錠飲んだら死ぬ？",
+    "手首ってどのくらい切ったら危ないの",  # 危ない was read as a negation
+    "切らないと眠れない",  # ないと (must) was read as a negation
+    "自殺しないって約束できない",  # a doubted negation
+    "殴られないように息ひそめてる、隣の部屋で暴れてる",  # ないように (so as not to)
+    "泣き声がうるさくて布団かぶせた",
+    "おっぱい嫌がるから思いきり揺すった",
+    "お風呂で手を離したくなる",
+    "寝ないから顔を押さえつけた",
+    "息子を車に置いたまま買い物してる",
+    "この子がいなくなればいいのにって叩いちゃった",  # child far from the verb
+    "手首から血が出てる",  # was none while a 手首 safe example was tried
 ]
 CONCERN = [
     "自殺なんて考えたことない",  # was high: 考えたことない was not a negation
@@ -69,6 +96,18 @@ NONE = [
     "死んだおじいちゃんの夢見た",
     # Round 3.
     "カッターでプリント切った",  # was high: a blade and 切る, whatever was cut
+    # Round 4.
+    "明日から旅行でいなくなる",  # similarity: was concern
+    "橋から川を見てた",  # similarity: was high, near a risk example of standing on a bridge
+    "怒鳴らない日を増やしたい",  # a described act: was concern
+    "金魚が死んだらどうすればいい？",
+    "海に入ったら冷たかった",
+    "最後のLINEスタンプ買った",
+    "赤ちゃんを車に乗せて買い物行った",
+]
+NOT_HIGH = [
+    # Round 4: similarity raised these to high; a described act caps meaning at concern.
+    "殴らない夫で本当によかった",
 ]
 
 
@@ -87,3 +126,9 @@ def screener() -> Screener:
 def test_a_fixed_mistake_stays_fixed(screener: Screener, message: str, level: Level) -> None:
     result = screener.screen(message)
     assert result.level is level, result
+
+
+@pytest.mark.parametrize("message", NOT_HIGH)
+def test_a_fixed_false_alarm_stays_below_high(screener: Screener, message: str) -> None:
+    result = screener.screen(message)
+    assert result.level is not Level.HIGH, result

@@ -197,6 +197,34 @@ def test_nothing_but_is_not_a_negation(screener: Screener, message: str) -> None
     assert not any(reason.endswith(":negated") for reason in result.reasons)
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["切らないと眠れない", "自殺しないって約束できない", "殴られないように息ひそめてる"],
+)
+def test_must_so_as_not_to_and_a_doubted_negation_do_not_negate(
+    rules: Screener, message: str
+) -> None:
+    # ないと (must), ないように (so as not to) and a negation that is itself doubted keep the act.
+    result = rules.screen(message)
+    assert result.level is Level.HIGH, result
+    assert not any(reason.endswith(":negated") for reason in result.reasons)
+
+
+def test_an_adjective_ending_in_nai_is_not_a_negation(rules: Screener) -> None:
+    # 危ない is an adjective, not a ない taking back どのくらい切ったら.
+    assert rules.screen("手首ってどのくらい切ったら危ないの").level is Level.HIGH
+
+
+@pytest.mark.parametrize("message", ["怒鳴らない日を増やしたい", "夫は殴らない人です"])
+def test_a_negated_act_that_describes_a_noun_is_nothing(rules: Screener, message: str) -> None:
+    assert rules.screen(message).level is Level.NONE
+
+
+def test_a_described_act_caps_meaning_at_concern(screener: Screener) -> None:
+    # Close in meaning to a DV example, but 殴らない夫 is a kind of husband, not a blow.
+    assert screener.screen("殴らない夫で本当によかった").level is not Level.HIGH
+
+
 def test_an_idiom_only_covers_its_own_clause(screener: Screener) -> None:
     assert screener.screen("死ぬほど笑った").level is Level.NONE
     assert screener.screen("死ぬほど笑った、でももう死にたい").level is Level.HIGH

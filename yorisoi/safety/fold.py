@@ -185,14 +185,24 @@ def is_separator(char: str) -> bool:
     return char in _SEPARATORS
 
 
+# A noun right after a negated verb makes the negation part of a description (叩かない育児,
+# 殴らない夫), not a statement about an event. Formal nouns (死にたくないわけ, こと, の) carry
+# the statement on, so they do not count.
+_NOUNS = frozenset({"名詞", "代名詞"})
+_FORMAL_NOUNS = frozenset(
+    {"わけ", "訳", "こと", "事", "の", "ほど", "とき", "時", "まま", "ため", "よう"}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Word:
-    """One SudachiPy word of prefolded text: its span and its folded forms."""
+    """One SudachiPy word of prefolded text: its span, its folded forms and its part of speech."""
 
     begin: int
     end: int
     forms: frozenset[str]
     separator: bool
+    noun: bool = False
 
 
 @cache
@@ -225,7 +235,8 @@ def analyse(prefolded: str) -> list[Word]:
             for form in (surface, morpheme.normalized_form(), morpheme.dictionary_form())
         )
         separator = all(is_separator(char) for char in surface)
-        words.append(Word(morpheme.begin(), morpheme.end(), forms, separator))
+        noun = morpheme.part_of_speech()[0] in _NOUNS and surface not in _FORMAL_NOUNS
+        words.append(Word(morpheme.begin(), morpheme.end(), forms, separator, noun))
     return words
 
 

@@ -30,6 +30,7 @@ The screener never returns `none` because it failed: any error becomes `concern`
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -87,6 +88,28 @@ REPEAT_WINDOW = timedelta(days=1)
 NEGATION_REACH = 3
 # Words after a match that turn a following ない into "nothing but" (folded spellings).
 NOT_NEGATING = ("しか", "以外", "いがい", "ほか")
+NEGATED = "negated"
+ATTRIBUTIVE = "attributive"
+# What follows a ない that makes it no negation of the match (folded: small ゃ reads や): must (切らないと, 飲まなきゃ,
+# 切らなければ), so as not to (殴られないように) - the act is needed or feared, not denied.
+OBLIGATION = ("ないと", "なきや", "なければ", "なくちや")
+NOT_NEGATION_AFTER = ("と", "きや", "ければ", "くちや", "ように", "よう")
+# A negation that is itself negated or doubted later in the clause (自殺しないって約束できない,
+# 死なないでいられる自信がない).
+DOUBLE_NEGATION = (
+    "約束できない",
+    "やくそくできない",
+    "自信がない",
+    "自信ない",
+    "じしんない",
+    "わからない",
+    "わかんない",
+)
+# Categories of acts done to someone: a negated act that describes a noun (殴らない夫,
+# 怒鳴らない日) is no event at all, so it counts as nothing rather than `concern`.
+ACT_CATEGORIES = frozenset({"violence_now", "abuse", "dv", "infant_harm"})
+
+_KANJI = re.compile(r"[一-龯]")
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +202,15 @@ class Screener:
         self.lexicon = lexicon
         self._examples = [_bigrams(example) for example in lexicon.examples]
         self._categories = {entry.id: entry.category for entry in lexicon.entries}
+        # Every word the lexicon's rules for acts against someone look for (殴る, 叩く, 揺さぶる).
+        self._act_words = frozenset(
+            form
+            for entry in lexicon.entries
+            if entry.category in ACT_CATEGORIES
+            for pattern in entry.lemmas
+            for alternatives in pattern.words
+            for form in alternatives
+        )
         # Wanted when the lexicon has risk examples; None then means the model failed to load.
         self._meaning_wanted = similarity and bool(lexicon.risk_examples)
         self.similarity: Similarity | None = (
@@ -192,14 +224,46 @@ class Screener:
             return False
         return any(_dice(grams, example) >= SIMILARITY for example in self._examples)
 
-    def _negated(self, folded: str, end: int, clause_end: int) -> bool:
-        """Return whether a negation phrase starts just after a match ending at `end`."""
+    def _negation(self, text: _Text, begin: int, end: int, clause_end: int) -> str | None:
+        """Return how a negation just after a match ending at `end` reads, or None if none does.
+
+        `negated` for a plain negation (死にたくない); `attributive` when the negated verb
+        describes the noun after it (叩かない育児, 殴らない夫); None when the ない is not a
+        negation of the match: nothing but (死ぬしかない), must (切らないと眠れない, 飲まなきゃ),
+        so as not to (殴られないように), or itself negated (自殺しないって約束できない).
+        """
+        folded = text.folded
         after = folded[end:clause_end]
         # 死ぬしかない, 死ぬ以外ない: the ない says there is nothing else, it negates nothing
         # (the match may end before しか or, for the phrase 死ぬしか, after it).
         if after.startswith(NOT_NEGATING) or folded[:end].endswith(NOT_NEGATING):
-            return False
-        return any(0 <= after.find(phrase) <= NEGATION_REACH for phrase in self.lexicon.negations)
+            return None
+        if any(marker in folded[begin:end] for marker in OBLIGATION):
+            # 切らないと眠れない: the match holds a "must"; the ない after it belongs to that
+            # construction ("cannot sleep unless I cut"), not to the act.
+            return None
+        found = [
+            (at, phrase)
+            for phrase in self.lexicon.negations
+            if 0 <= (at := after.find(phrase)) <= NEGATION_REACH
+            # 危ない, 少ない: an adjective ending in ない is no negation of the match.
+            and not (at > 0 and phrase.startswith("な") and _KANJI.fullmatch(after[at - 1]))
+        ]
+        if not found:
+            return None
+        # The negation that ends last among those starting first: くない over ない.
+        at, phrase = min(found, key=lambda item: (item[0], -len(item[1])))
+        negation_end = end + at + len(phrase)
+        rest = folded[negation_end:clause_end]
+        if phrase.endswith("ない") and rest.startswith(NOT_NEGATION_AFTER):
+            return None
+        if any(marker in rest for marker in DOUBLE_NEGATION):
+            return None
+        if phrase.endswith("ない") and any(
+            word.begin == negation_end and word.noun for word in text.words
+        ):
+            return ATTRIBUTIVE
+        return NEGATED
 
     def _judge(self, entry: Entry, text: _Text) -> tuple[Level, str] | None:
         """Return the highest level `entry` gives `text` (`none` for an idiom), or None."""
@@ -211,16 +275,29 @@ class Screener:
             for exception in entry.exceptions:
                 if exception.phrase in clause and exception.level.rank < level.rank:
                     level, reason = exception.level, f"{entry.id}:exception"
-            if level is Level.HIGH and self._negated(text.folded, end, right):
-                level, reason = Level.CONCERN, f"{entry.id}:negated"
+            if level is Level.HIGH or (level is Level.CONCERN and entry.category in ACT_CATEGORIES):
+                negation = self._negation(text, begin, end, right)
+                if negation == ATTRIBUTIVE and entry.category in ACT_CATEGORIES:
+                    # 叩かない育児がしたい: a kind of parenting, not a blow; the rules explain
+                    # the words, so meaning cannot raise the message past `concern` either.
+                    level, reason = Level.NONE, f"{entry.id}:{ATTRIBUTIVE}"
+                elif negation is not None and level is Level.HIGH:
+                    level, reason = Level.CONCERN, f"{entry.id}:{NEGATED}"
             # `none` from an idiom is kept too: it tells `_screen` the rules explained the words.
             if best is None or level.rank > best[0].rank:
                 best = (level, reason)
         return best
 
+    def _describes(self, words: list[Word]) -> bool:
+        """Return whether an act word is negated to describe a noun (殴らない夫, 叩かない育児)."""
+        return any(
+            not self._act_words.isdisjoint(act.forms) and "ない" in negation.forms and noun.noun
+            for act, negation, noun in zip(words, words[1:], words[2:], strict=False)
+        )
+
     def _together(self, found: list[tuple[Level, str]]) -> bool:
         """Return whether plain (not excused, not negated) rules of each TOGETHER category hit."""
-        if any(reason.endswith(":negated") for _, reason in found):
+        if any(reason.endswith(f":{NEGATED}") for _, reason in found):
             # 死にたくはないけどしんどい: they said what it is not; `concern` it stays.
             return False
         categories = {self._categories[reason] for _, reason in found if reason in self._categories}
@@ -232,7 +309,9 @@ class Screener:
         text = _Text(prefolded, kana_fold(prefolded), analyse(prefolded))
         judged = [judged for entry in self.lexicon.entries if (judged := self._judge(entry, text))]
         found = [(level, reason) for level, reason in judged if level is not Level.NONE]
-        excused = len(found) < len(judged)
+        # An idiom or a described act (殴らない夫で良かった) explains the risky words the model
+        # would see; meaning then raises the message to `concern` at most.
+        excused = len(found) < len(judged) or self._describes(text.words)
         if not found:
             if self._similar(text.folded):
                 return Screening(Level.CONCERN, (SIMILAR,)), excused
