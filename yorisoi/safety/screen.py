@@ -9,6 +9,9 @@ is then judged in its clause, the text between separators:
   死ぬほど笑った or お腹すいて死にそう do not count as risk to life;
 - a negation phrase starting right after a `high` match (死にたいわけじゃない) lowers it to
   `concern`, never further: someone who writes about dying is worth a gentle check-in.
+  A ない that reads "must" (切らないと), "so as not to" (殴られないように), that is doubted
+  (しないって約束できない) or ends an adjective (危ない) negates nothing; a negated act against
+  someone that describes a noun (叩かない育児, 怒鳴らない日) counts as nothing.
 
 Rules miss fresh phrasings (FACTS: 0.94 recall on their own set, 0.44 on new ones), so a message
 no rule caught is also compared with the lexicon's `examples` of risky messages: if enough of its
