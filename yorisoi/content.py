@@ -4,10 +4,10 @@ Flows: files in the content folder are the seed. At start (and on ``reload``) ea
 flow file whose text has never been stored is saved as a new active version; what runs is
 the store's active version, so a version edited later survives restarts until the file
 itself changes. The other content (``operators/hours.yaml``, ``operators/records.yaml`` and
-``canned.yaml``, ``faq/``, ``states/safety/``) is read from the files at start and on
-reload. In every case a file that fails validation is refused with ``file:line: reason``
-and whatever was running stays; at the first start, content the bot cannot run without
-stops it instead.
+``canned.yaml``, ``operators/shifts.yaml``, ``faq/``, ``states/safety/``) is read from the
+files at start and on reload. In every case a file that fails validation is refused with
+``file:line: reason`` and whatever was running stays; at the first start, content the bot
+cannot run without stops it instead (shifts are not such content: no valid file, no shifts).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from yorisoi.clock import Clock
 from yorisoi.faq.library import FaqLibrary
 from yorisoi.operators.catalog import Catalog, load_catalog
 from yorisoi.operators.hours import HoursInvalid, ServiceHours, load_hours
+from yorisoi.operators.shifts import NO_SHIFTS, ShiftPlan, ShiftsInvalid, load_shifts
 from yorisoi.safety.net import SafetyNet
 from yorisoi.states.engine import FlowEngine
 from yorisoi.states.loader import (
@@ -56,6 +57,7 @@ def check_content(content_dir: Path) -> list[FlowProblem]:
     """Validate every content file; return the problems (empty when all is well)."""
     from yorisoi.faq.library import check_faq
     from yorisoi.operators.hours import check_hours
+    from yorisoi.operators.shifts import check_shifts
     from yorisoi.safety.contacts import check_crisis
     from yorisoi.safety.crisis import check_crisis_texts
     from yorisoi.safety.lexicon import check_lexicon
@@ -66,6 +68,7 @@ def check_content(content_dir: Path) -> list[FlowProblem]:
     hours = _hours_path(content_dir)
     problems += check_hours(hours) if hours.exists() else [FlowProblem(str(hours), 0, "missing")]
     problems += load_catalog(content_dir / "operators")[1]
+    problems += check_shifts(content_dir / "operators" / "shifts.yaml")
     crisis = content_dir / "faq" / "crisis.yaml"
     if crisis.exists():
         problems += check_crisis(crisis)
@@ -96,6 +99,7 @@ class ContentLibrary:
         self._versions: dict[str, int] = {}
         self._hours: ServiceHours | None = None
         self._catalog: Catalog | None = None
+        self._shifts: ShiftPlan | None = None
         self._safety: SafetyNet | None = None
         self._faq: FaqLibrary | None = None
 
@@ -115,6 +119,12 @@ class ContentLibrary:
         """Return the canned replies and case-record choices in force (operators/*.yaml)."""
         assert self._catalog is not None, "reload() first"
         return self._catalog
+
+    @property
+    def shifts(self) -> ShiftPlan:
+        """Return the staff shifts in force (operators/shifts.yaml; none without the file)."""
+        assert self._shifts is not None, "reload() first"
+        return self._shifts
 
     @property
     def hours(self) -> ServiceHours:
@@ -177,6 +187,7 @@ class ContentLibrary:
             raise ContentError(f"no valid '{DEFAULT_FLOW}' flow: {detail}")
         hours = self._load_hours(problems)
         catalog = self._load_catalog(problems)
+        shifts = self._load_shifts(problems)
         try:
             safety, found = await asyncio.to_thread(SafetyNet.load, self._dir, self._safety)
         except FlowInvalid as exc:
@@ -185,6 +196,7 @@ class ContentLibrary:
         faq = await self._load_faq(problems)
         self._engines, self._versions, self._hours = engines, versions, hours
         self._catalog, self._safety, self._faq = catalog, safety, faq
+        self._shifts = shifts
         log.info("content.active", flows=versions, imported=imported)
         return ReloadReport(imported=imported, problems=problems, active=versions)
 
@@ -217,6 +229,20 @@ class ContentLibrary:
             detail = "; ".join(str(p) for p in found)
             raise ContentError(f"no valid operators/records.yaml and canned.yaml: {detail}")
         return self._catalog
+
+    def _load_shifts(self, problems: list[FlowProblem]) -> ShiftPlan:
+        """Return the staff shifts; keep the running ones if the file is invalid.
+
+        Shifts are a plan people read, not something the bot needs to run: with no valid
+        version at the first start there are none, and the problems are reported.
+        """
+        try:
+            return load_shifts(self._dir / "operators" / "shifts.yaml")
+        except ShiftsInvalid as exc:
+            for problem in exc.problems:
+                log.error("content.refused", problem=str(problem))
+                problems.append(problem)
+            return self._shifts if self._shifts is not None else NO_SHIFTS
 
     async def _load_faq(self, problems: list[FlowProblem]) -> FaqLibrary | None:
         """Return the FAQ library; keep the running one if the folder has a problem.

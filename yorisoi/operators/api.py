@@ -9,7 +9,9 @@ audited: who, which conversation, when) and turn ``CaseError`` into a JSON error
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 from aiohttp import web
@@ -31,11 +33,13 @@ from yorisoi.operators.auth import (
 )
 from yorisoi.operators.cases import CaseError, note_json, visible_to
 from yorisoi.operators.hub import HUB
+from yorisoi.operators.shifts import JAPAN, ShiftPattern
 from yorisoi.store.port import CaseStatus, StaffMember
 
 QUEUE_VIEWS = ("waiting", "active", "closed", "mine")
 MAX_CLOSE_NOTE = 2000
 MAX_REFERRALS = 20
+SHIFT_DAYS = 7  # how far ahead staff see shifts
 
 
 log = structlog.get_logger("yorisoi.operators.api")
@@ -47,6 +51,26 @@ def _me(member: StaffMember) -> dict[str, Any]:
         "display_name": member.display_name,
         "role": member.role,
         "on_duty": member.on_duty,
+    }
+
+
+def _shift_fields(
+    pattern: ShiftPattern | None, now: datetime, zone: ZoneInfo, key: str
+) -> dict[str, Any]:
+    """Return a member's planned shifts of the coming days, read in `zone`, under `key`.
+
+    A shift in progress is included whole. The plan is for people to read; whether someone
+    can take a handoff is their on-duty switch.
+    """
+    if pattern is None:
+        return {"shift_timezone": None, "on_shift_now": False, key: []}
+    coming = pattern.between(now, now + timedelta(days=SHIFT_DAYS))
+    return {
+        "shift_timezone": pattern.timezone.key,
+        "on_shift_now": pattern.on_shift(now),
+        key: [{"start": shift.start.astimezone(zone).isoformat(),
+               "end": shift.end.astimezone(zone).isoformat(),
+               "label": shift.label(zone)} for shift in coming],
     }
 
 
@@ -103,8 +127,12 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 @requires("responder")
 async def me(request: web.Request) -> web.StreamResponse:
-    """Return the signed-in staff member."""
-    return web.json_response(_me(request[STAFF]))
+    """Return the signed-in staff member, with their shifts in their own time zone."""
+    member: StaffMember = request[STAFF]
+    pattern = request.app[keys.CONTENT].shifts.of(member.login)
+    zone = pattern.timezone if pattern else JAPAN
+    now = request.app[keys.CLOCK].now()
+    return web.json_response({**_me(member), **_shift_fields(pattern, now, zone, "shifts_local")})
 
 
 @requires("responder")
@@ -279,9 +307,17 @@ async def close(request: web.Request) -> web.StreamResponse:
 
 @requires("supervisor")
 async def staff_list(request: web.Request) -> web.StreamResponse:
-    """List staff with their role and on-duty switch (for reassigning cases)."""
-    members = await request.app[keys.STORE].list_staff()
-    return web.json_response({"staff": [_me(m) for m in members if m.active]})
+    """List staff with their role, on-duty switch and shifts of the coming week in Japan time."""
+    members = [m for m in await request.app[keys.STORE].list_staff() if m.active]
+    plan = request.app[keys.CONTENT].shifts
+    now = request.app[keys.CLOCK].now()
+    # shifts.yaml is checked without the store, so a misspelt login shows up here instead.
+    known = {m.login for m in members}
+    return web.json_response({
+        "staff": [{**_me(m), **_shift_fields(plan.of(m.login), now, JAPAN, "shifts_jst")}
+                  for m in members],
+        "shifts_without_staff": sorted(set(plan.patterns) - known),
+    })
 
 
 async def openapi(request: web.Request) -> web.StreamResponse:
@@ -312,6 +348,15 @@ _DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$vNms/VDqkHiRF1jLgq9nrw$F/lbHT7Mr/Y
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _ME = {"$ref": "#/components/schemas/Me"}
+_SHIFT = {"type": "object", "required": ["start", "end", "label"], "properties": {
+    "start": {"type": "string", "format": "date-time"},
+    "end": {"type": "string", "format": "date-time"},
+    "label": {"type": "string", "description": "e.g. 11/24(火) 22:00–翌02:00"}}}
+_SHIFT_FIELDS = {
+    "shift_timezone": {"type": ["string", "null"],
+                       "description": "the zone the shifts are written in (operators/shifts.yaml)"},
+    "on_shift_now": {"type": "boolean", "description": "by the plan; on_duty decides handoffs"},
+}
 
 
 def _responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
@@ -382,8 +427,14 @@ OPENAPI: dict[str, Any] = {
         "/api/logout": {"post": {"summary": "End the session", "security": [{"session": []}],
                                  "parameters": _CSRF,
                                  "responses": _responses({"type": "object"}, 401, 403)}},
-        "/api/me": {"get": {"summary": "The signed-in staff member", "security": [{"session": []}],
-                            "responses": _responses(_ME, 401)}},
+        "/api/me": {"get": {
+            "summary": "The signed-in staff member, with their shifts of the coming 7 days",
+            "security": [{"session": []}],
+            "responses": _responses({"allOf": [_ME, {"type": "object", "properties": {
+                **_SHIFT_FIELDS,
+                "shifts_local": {"type": "array", "items": _SHIFT,
+                                 "description": "in the member's own time zone"}}}]}, 401),
+        }},
         "/api/conversations": {"get": {
             "summary": "The queue: waiting, active, closed or mine (risk first, then waiting time)",
             "security": [{"session": []}],
@@ -449,9 +500,18 @@ OPENAPI: dict[str, Any] = {
             "responses": _responses({"type": "object"}, 401),
         }},
         "/api/staff": {"get": {
-            "summary": "Staff and who is on duty (supervisor)", "security": [{"session": []}],
+            "summary": "Staff, who is on duty, and their shifts of the coming 7 days (supervisor)",
+            "security": [{"session": []}],
             "responses": _responses({"type": "object", "properties": {
-                "staff": {"type": "array", "items": _ME}}}, 401, 403),
+                "staff": {"type": "array", "items": {"allOf": [_ME, {
+                    "type": "object", "properties": {
+                        **_SHIFT_FIELDS,
+                        "shifts_jst": {"type": "array", "items": _SHIFT,
+                                       "description": "in Japan time"}}}]}},
+                "shifts_without_staff": {
+                    "type": "array", "items": {"type": "string"},
+                    "description": "logins in operators/shifts.yaml with no active account"}}},
+                401, 403),
         }},
         "/api/me/duty": {"put": {
             "summary": "Switch on or off duty", "security": [{"session": []}], "parameters": _CSRF,
