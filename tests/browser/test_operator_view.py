@@ -26,6 +26,7 @@ from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright
 from yorisoi import keys
 from yorisoi.admin.staff import add_staff, hash_password
 from yorisoi.clock import FakeClock
+from yorisoi.config import REPO_ROOT
 from yorisoi.store.port import StaffMember
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -77,10 +78,31 @@ class Desk:
 
 
 @pytest.fixture
-async def desk(line: LinePlatform, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Desk]:
+def shifts_yaml() -> str | None:
+    """The app's operators/shifts.yaml; None: the repository's content as it is."""
+    return None
+
+
+def content_with_shifts(tmp_path: Path, text: str) -> Path:
+    """Return a content folder: the repository's content with this shifts.yaml."""
+    root = tmp_path / "content"
+    (root / "operators").mkdir(parents=True)
+    for folder in ("states", "faq"):
+        (root / folder).symlink_to(REPO_ROOT / folder)
+    for name in ("hours.yaml", "canned.yaml", "records.yaml"):
+        (root / "operators" / name).symlink_to(REPO_ROOT / "operators" / name)
+    (root / "operators" / "shifts.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+async def desk(
+    line: LinePlatform, clock: FakeClock, tmp_path: Path, shifts_yaml: str | None
+) -> AsyncIterator[Desk]:
     from yorisoi.app import create_app
 
-    settings = settings_for(tmp_path, line.url, secure_cookies=False)
+    content = REPO_ROOT if shifts_yaml is None else content_with_shifts(tmp_path, shifts_yaml)
+    settings = settings_for(tmp_path, line.url, secure_cookies=False, content_dir=content)
     app = create_app(settings, clock=clock)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
@@ -399,6 +421,38 @@ async def test_sending_to_a_colleagues_case_asks_first_and_a_supervisor_can_take
     await expect(page.locator("#thread .author-staff")).to_contain_text("田中です")
     await desk.bot.settle()
     assert any("田中です" in text for text in desk.bot.texts(u))
+
+
+SHIFTS = """\
+shifts:
+  - login: sato
+    weekly: {tue: ["10:00-14:00"], thu: ["18:00-22:00"]}
+  - login: ito
+    timezone: Europe/Berlin
+    weekly: {mon: ["16:00-19:00"]}
+  - login: mika
+    weekly: {wed: ["10:00-12:00"]}
+"""
+
+
+@pytest.mark.parametrize("shifts_yaml", [SHIFTS])
+async def test_the_supervisor_sees_the_coming_weeks_shifts_in_japan_time(
+    desk: Desk, new_page: PageFactory
+) -> None:
+    page = await new_page()
+    await sign_in(page, desk, "tanaka")
+    await page.get_by_role("link", name="スーパーバイザー").click()
+    people = page.locator("#staff-list li")
+    sato = people.filter(has_text="佐藤")
+    await expect(sato).to_contain_text("シフト中")  # Tuesday 11:00 in Tokyo
+    await expect(sato).to_contain_text(
+        "シフト（日本時間）：11/24(火) 10:00–14:00、11/26(木) 18:00–22:00")
+    # Monday 16:00 in Berlin is Tuesday 00:00 in Japan: shown on Tuesday.
+    ito = people.filter(has_text="伊藤")
+    await expect(ito).to_contain_text("12/1(火) 00:00–03:00（Europe/Berlin の時刻で登録）")
+    await expect(ito).not_to_contain_text("シフト中")
+    await expect(people.filter(has_text="田中")).to_contain_text("シフト未登録")
+    await expect(page.locator("#shifts-unknown")).to_contain_text("アカウントのない ログイン名が あります：mika")
 
 
 async def test_tablet_width_keyboard_only_and_idle_sign_out(

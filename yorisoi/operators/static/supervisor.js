@@ -1,5 +1,5 @@
 // The supervisor screen: everyone's waiting and active cases, take over or reassign them,
-// and who is on duty. Refetches on every live event.
+// who is on duty, and everyone's shifts of the coming week. Refetches on every live event.
 
 import {
   LABELS, announce, api, connectLive, el, elapsed, hideAlert, isMine, isStaff, japanTime,
@@ -80,7 +80,25 @@ async function loadOnce() {
     el('span', { text: member.display_name }),
     el('span', { className: 'role', text: `（${LABELS.role[member.role] || member.role}）` }),
     el('span', { className: `badge ${member.on_duty ? 'on-duty' : 'off-duty'}`, text: member.on_duty ? '対応中' : '休憩中' }),
+    member.on_shift_now ? el('span', { className: 'badge on-shift', text: 'シフト中' }) : null,
+    el('span', { className: 'hint shifts', text: shiftText(member) }),
   ])));
+  const unknown = people.data.shifts_without_staff || [];
+  const note = document.getElementById('shifts-unknown');
+  note.textContent = unknown.length
+    ? `operators/shifts.yaml に、アカウントのない ログイン名が あります：${unknown.join('、')}`
+    : '';
+  note.hidden = unknown.length === 0;
+}
+
+// The coming week's shifts in Japan time (the server words each one), e.g.
+// "シフト（日本時間）：11/24(火) 17:00–20:00、11/26(木) 22:00–翌02:00（Europe/Berlin の時刻で登録）".
+function shiftText(member) {
+  if (!member.shift_timezone) return 'シフト未登録';
+  const shifts = member.shifts_jst || [];
+  const list = shifts.length ? shifts.map((shift) => shift.label).join('、') : '7日以内のシフトなし';
+  const own = member.shift_timezone === 'Asia/Tokyo' ? '' : `（${member.shift_timezone} の時刻で登録）`;
+  return `シフト（日本時間）：${list}${own}`;
 }
 
 function load() {
