@@ -57,6 +57,9 @@ __all__ = [
     "is_public_holiday",
     "load_hours",
     "load_hours_text",
+    "parse_ranges",
+    "parse_timezone",
+    "parse_weekly",
 ]
 
 SEARCH_DAYS = 366  # a year ahead, leap day included
@@ -341,7 +344,7 @@ def _range(report: Problems, item: Any, line: int, where: str) -> OpeningRange |
     return OpeningRange(start, end if end > start else end + DAY)
 
 
-def _ranges(report: Problems, value: Any, line: int, where: str) -> tuple[OpeningRange, ...]:
+def parse_ranges(report: Problems, value: Any, line: int, where: str) -> tuple[OpeningRange, ...]:
     """Return one day's opening ranges ordered by start, reporting bad and overlapping ones."""
     items = as_list(report, value, line, f"{where} (write [] for closed)")
     if items is None:
@@ -360,7 +363,7 @@ def _ranges(report: Problems, value: Any, line: int, where: str) -> tuple[Openin
     return tuple(opening for opening, _ in parsed)
 
 
-def _timezone(report: Problems, raw: LineMap) -> ZoneInfo | None:
+def parse_timezone(report: Problems, raw: LineMap) -> ZoneInfo | None:
     """Return the time zone of the file, reporting an unknown one."""
     line = raw.key_lines["timezone"]
     name = as_text(report, raw["timezone"], line, "timezone")
@@ -373,7 +376,7 @@ def _timezone(report: Problems, raw: LineMap) -> ZoneInfo | None:
         return None
 
 
-def _weekly(report: Problems, raw: LineMap) -> tuple[tuple[OpeningRange, ...], ...] | None:
+def parse_weekly(report: Problems, raw: LineMap) -> tuple[tuple[OpeningRange, ...], ...] | None:
     """Return the seven days of the week, Monday first, reporting bad days and ranges."""
     week: list[tuple[OpeningRange, ...]] = [() for _ in WEEKDAYS]
     days = as_mapping(report, raw["weekly"], raw.key_lines["weekly"], "weekly")
@@ -385,7 +388,7 @@ def _weekly(report: Problems, raw: LineMap) -> tuple[tuple[OpeningRange, ...], .
         if key not in WEEKDAYS:
             report.add(line, f"unknown day {key!r} in weekly (days: {', '.join(WEEKDAYS)})")
             continue
-        week[WEEKDAYS.index(key)] = _ranges(report, days[key], line, f"weekly {key}")
+        week[WEEKDAYS.index(key)] = parse_ranges(report, days[key], line, f"weekly {key}")
     return tuple(week)
 
 
@@ -424,7 +427,7 @@ def _exceptions(report: Problems, raw: LineMap) -> dict[date, tuple[OpeningRange
         if day is not None:
             where = f"exception {day.isoformat()}"
         ranges = (
-            _ranges(report, entry["hours"], entry.key_lines["hours"], where)
+            parse_ranges(report, entry["hours"], entry.key_lines["hours"], where)
             if "hours" in entry
             else ()
         )
@@ -480,7 +483,7 @@ def _hours(report: Problems, data: Any) -> ServiceHours | None:
     raw = top_mapping(report, data, kind, HOURS_KEYS, HOURS_REQUIRED)
     if raw is None:
         return None
-    zone = _timezone(report, raw) if "timezone" in raw else None
+    zone = parse_timezone(report, raw) if "timezone" in raw else None
     holidays_open: bool | None = None
     if "public_holidays" in raw:
         line = raw.key_lines["public_holidays"]
@@ -491,7 +494,7 @@ def _hours(report: Problems, data: Any) -> ServiceHours | None:
             shown = repr(value) if isinstance(value, str) else describe_value(value)
             report.add(line, f'public_holidays is {shown}; write "open" or "closed"')
     before = len(report.found)
-    weekly = _weekly(report, raw) if "weekly" in raw else None
+    weekly = parse_weekly(report, raw) if "weekly" in raw else None
     exceptions = _exceptions(report, raw) if "exceptions" in raw else {}
     every_range = [r for day in weekly or () for r in day]
     every_range += [r for ranges in exceptions.values() for r in ranges]

@@ -38,8 +38,8 @@ from yorisoi.operators.hours import (
     WEEKDAYS,
     OpeningRange,
     ServiceHours,
-    _timezone,
-    _weekly,
+    parse_timezone,
+    parse_weekly,
 )
 from yorisoi.states.loader import (
     Problems,
@@ -209,8 +209,8 @@ def _pattern(report: Problems, item: Any, line: int, number: int) -> ShiftPatter
     if login is not None:
         where = f"the shifts of {login}"
     before = len(report.found)
-    zone = _timezone(report, entry) if "timezone" in entry else JAPAN
-    weekly = _weekly(report, entry) if "weekly" in entry else None
+    zone = parse_timezone(report, entry) if "timezone" in entry else JAPAN
+    weekly = parse_weekly(report, entry) if "weekly" in entry else None
     if weekly is not None and len(report.found) == before:
         weekly_line = entry.key_lines["weekly"]
         if not any(weekly):

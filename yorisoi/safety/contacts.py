@@ -32,13 +32,13 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# `_ranges` is hours.py's parser for one day's list of "HH:MM-HH:MM" ranges; imported, not
+# `parse_ranges` is hours.py's parser for one day's list of "HH:MM-HH:MM" ranges; imported, not
 # copied, so both content files read hours the same way. It should become public there.
 from yorisoi.operators.hours import (
     WEEKDAYS,
     OpeningRange,
-    _ranges,
     is_public_holiday,
+    parse_ranges,
 )
 from yorisoi.states.loader import (
     LineMap,
@@ -324,7 +324,7 @@ def _weekly(report: Problems, raw: LineMap, where: str) -> tuple[tuple[OpeningRa
                 line, f"unknown day {key!r} in weekly of {where} (days: {', '.join(WEEKDAYS)})"
             )
             continue
-        week[WEEKDAYS.index(key)] = _ranges(report, days[key], line, f"weekly {key} of {where}")
+        week[WEEKDAYS.index(key)] = parse_ranges(report, days[key], line, f"weekly {key} of {where}")
     return tuple(week)
 
 
@@ -342,7 +342,7 @@ def _monthly(report: Problems, raw: LineMap, where: str) -> dict[int, tuple[Open
         if isinstance(key, bool) or not isinstance(key, int) or not 1 <= key <= 31:
             report.add(line, f"monthly day {key!r} of {where} is not a day of the month (1 to 31)")
             continue
-        found[key] = _ranges(report, days[key], line, f"monthly day {key} of {where}")
+        found[key] = parse_ranges(report, days[key], line, f"monthly day {key} of {where}")
     return found
 
 
@@ -393,7 +393,7 @@ def _exceptions(report: Problems, raw: LineMap, where: str) -> dict[date, tuple[
         )
         if "hours" not in entry:
             continue
-        ranges = _ranges(report, entry["hours"], entry.key_lines["hours"], what)
+        ranges = parse_ranges(report, entry["hours"], entry.key_lines["hours"], what)
         if day is None:
             continue
         if day in found:
