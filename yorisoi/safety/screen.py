@@ -26,6 +26,14 @@ raises. If the model is missing, the rules' level stands and the reasons say
 `similarity_unavailable`; if it fails on a message, that message is `concern`
 (`similarity_error`).
 
+Every message the model embedded is then also judged by a learned classifier
+(`yorisoi.safety.classifier`, softmax regression on the embedding and character grams, fitted
+on the tune split and shipped as weights): its `high` or `concern` raises the level, with the
+reason `classifier:<level>`; an idiom or a negation the rules found caps it at `concern`
+(死ぬほど笑った, 死にたいわけじゃない). It only ever raises. If the weights cannot be read the
+rules and similarity stand (`classifier_unavailable`); if it fails on a message, that message
+is `concern` (`classifier_error`).
+
 The screener never returns `none` because it failed: any error becomes `concern` with the reason
 `screener_error`. `combine` folds the levels of a conversation into one.
 """
@@ -39,7 +47,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
+from yorisoi.safety.classifier import RiskClassifier, load_classifier
 from yorisoi.safety.fold import Word, analyse, is_separator, kana_fold, prefold
 from yorisoi.safety.lexicon import (
     DEFAULT_LEXICON,
@@ -49,9 +59,12 @@ from yorisoi.safety.lexicon import (
     Lexicon,
     load_lexicon,
 )
-from yorisoi.safety.similar import Match, Similarity, load_similarity
+from yorisoi.safety.similar import Similarity, load_similarity
 
 __all__ = [
+    "CLASSIFIER",
+    "CLASSIFIER_ERROR",
+    "CLASSIFIER_UNAVAILABLE",
     "REPEAT_WINDOW",
     "SCREENER_ERROR",
     "SIMILAR",
@@ -75,6 +88,9 @@ MIN_BIGRAMS = 3  # shorter messages share bigrams with anything
 SIMILAR_MEANING = "similar_meaning"
 SIMILARITY_UNAVAILABLE = "similarity_unavailable"
 SIMILARITY_ERROR = "similarity_error"
+CLASSIFIER = "classifier"
+CLASSIFIER_UNAVAILABLE = "classifier_unavailable"
+CLASSIFIER_ERROR = "classifier_error"
 # A `concern` from a rule of each of these categories in one message is `high`; chosen on the
 # tune split (round 3), where it raised no ordinary or concern-labelled message.
 TOGETHER = "distress_and_death_word"
@@ -201,7 +217,9 @@ def _dice(one: frozenset[str], other: frozenset[str]) -> float:
 class Screener:
     """Screens messages against one validated lexicon."""
 
-    def __init__(self, lexicon: Lexicon, *, similarity: bool = True) -> None:
+    def __init__(
+        self, lexicon: Lexicon, *, similarity: bool = True, classifier: bool = True
+    ) -> None:
         self.lexicon = lexicon
         self._examples = [_bigrams(example) for example in lexicon.examples]
         self._categories = {entry.id: entry.category for entry in lexicon.entries}
@@ -219,6 +237,15 @@ class Screener:
         self.similarity: Similarity | None = (
             load_similarity(lexicon) if self._meaning_wanted else None
         )
+        # The classifier reads the same embedding, so it needs the model too.
+        self._classifier_wanted = classifier and self.similarity is not None
+        self.classifier: RiskClassifier | None = None
+        if self._classifier_wanted:
+            try:
+                self.classifier = load_classifier()
+            except Exception:
+                # Broad on purpose: missing or stale weights leave the rules and similarity.
+                log.exception("risk classifier unavailable; screening without it")
 
     def _similar(self, folded: str) -> bool:
         """Return whether `folded` text resembles one of the lexicon's risk examples."""
@@ -329,20 +356,19 @@ class Screener:
         ordered = sorted(found, key=lambda judged: -judged[0].rank)
         return Screening(level, tuple(dict.fromkeys(reason for _, reason in ordered))), excused
 
-    def _meaning(self, message: str) -> Match | Exception | None:
-        """Return how close `message` is to the examples, None without a model, or the error."""
+    def _embed(self, message: str) -> Any:
+        """Return the embedding of `message`, None without a model, or the error."""
         if self.similarity is None:
             return None
         try:
-            return self.similarity.score(message)
+            return self.similarity.vector(message)
         except Exception as exc:
             # The rules' findings stand; `_screen` makes the message at least `concern`.
-            log.exception("similarity scoring failed; counting the message as concern")
+            log.exception("embedding failed; counting the message as concern")
             return exc
 
-    def _screen(self, message: str) -> Screening:
-        """Screen `message` with the rules, then raise a `none` by meaning if it is close."""
-        ruled, excused = self._rules(message)
+    def _by_meaning(self, message: str, ruled: Screening, excused: bool, vector: Any) -> Screening:
+        """Raise a `none` of the rules by similarity to the examples, if it is close."""
         # Only messages the rules found nothing in (or only bigram resemblance) are judged by
         # meaning. A rule's `concern` stays: on the tune split, raising rule-`concern` messages
         # to `high` by meaning caught none of its `high` messages and turned 5 of 37 `concern`
@@ -350,14 +376,19 @@ class Screener:
         # explains the risky words the model sees, so it can be raised to `concern` at most.
         if not self._meaning_wanted or ruled.reasons not in ((), (SIMILAR,)):
             return ruled
-        match = self._meaning(message)
-        if match is None:
+        if vector is None:
             # No model at all (not installed, failed to load at start): a known, logged state
             # of the whole screener, not a failure on this message; the rules' level stands.
             return Screening(ruled.level, (*ruled.reasons, SIMILARITY_UNAVAILABLE))
-        if isinstance(match, Exception):
+        if isinstance(vector, Exception):
             # The model failed on this very message, which therefore was not fully screened:
             # like any other failure, that is `concern`, never `none`.
+            return Screening(Level.CONCERN, (SIMILARITY_ERROR, *ruled.reasons))
+        try:
+            assert self.similarity is not None
+            match = self.similarity.score(message, vector)
+        except Exception:
+            log.exception("similarity scoring failed; counting the message as concern")
             return Screening(Level.CONCERN, (SIMILARITY_ERROR, *ruled.reasons))
         level = ruled.level
         if match.risk >= SIMILAR_HIGH[0] and match.margin >= SIMILAR_HIGH[1] and not excused:
@@ -367,6 +398,39 @@ class Screener:
         if level.rank <= ruled.level.rank:
             return ruled
         return Screening(level, (f"{SIMILAR_MEANING}:{match.category}", *ruled.reasons))
+
+    def _by_classifier(
+        self, message: str, screened: Screening, explained: bool, vector: Any
+    ) -> Screening:
+        """Raise the level by the learned classifier; an idiom or negation caps it at concern."""
+        if not self._classifier_wanted or vector is None or isinstance(vector, Exception):
+            # No model: `similarity_unavailable` says so; an embedding error is `concern` already.
+            return screened
+        if self.classifier is None:
+            return Screening(screened.level, (*screened.reasons, CLASSIFIER_UNAVAILABLE))
+        try:
+            level = Level(self.classifier.level(vector, message))
+        except Exception:
+            log.exception("risk classifier failed; counting the message as concern")
+            level = max(screened.level, Level.CONCERN, key=lambda each: each.rank)
+            return Screening(level, (*screened.reasons, CLASSIFIER_ERROR))
+        if level is Level.HIGH and explained:
+            # 死ぬほど笑った, 死にたいわけじゃない: the rules read the words the model reacts
+            # to; chosen on tune by cross-validation (fewer false alarms, same recall).
+            level = Level.CONCERN
+        if level.rank <= screened.level.rank:
+            return screened
+        return Screening(level, (f"{CLASSIFIER}:{level.value}", *screened.reasons))
+
+    def _screen(self, message: str) -> Screening:
+        """Screen `message` with the rules, then raise it by meaning and by the classifier."""
+        ruled, excused = self._rules(message)
+        negated = any(reason.endswith(f":{NEGATED}") for reason in ruled.reasons)
+        # Embedded once for both; without the classifier only when similarity will read it.
+        needed = self._classifier_wanted or ruled.reasons in ((), (SIMILAR,))
+        vector = self._embed(message) if self._meaning_wanted and needed else None
+        screened = self._by_meaning(message, ruled, excused, vector)
+        return self._by_classifier(message, screened, excused or negated, vector)
 
     def screen(self, message: str) -> Screening:
         """Return the level of `message`; `concern` with `screener_error` if screening fails."""
@@ -379,9 +443,11 @@ class Screener:
             return Screening(Level.CONCERN, (SCREENER_ERROR,))
 
 
-def load_screener(path: Path = DEFAULT_LEXICON, *, similarity: bool = True) -> Screener:
+def load_screener(
+    path: Path = DEFAULT_LEXICON, *, similarity: bool = True, classifier: bool = True
+) -> Screener:
     """Load and validate the lexicon at `path` and return a screener over it."""
-    return Screener(load_lexicon(path), similarity=similarity)
+    return Screener(load_lexicon(path), similarity=similarity, classifier=classifier)
 
 
 def combine(previous: Iterable[tuple[Level, datetime]], new_level: Level, now: datetime) -> Level:

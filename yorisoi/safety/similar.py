@@ -88,9 +88,14 @@ class Similarity:
         """Embed `texts` as the screener sees them (prefolded: タヒ as 死, NFKC, no emoji)."""
         return np.asarray(self._embed([prefold(text) for text in texts]), dtype=np.float32)
 
-    def score(self, message: str) -> Match:
-        """Return how close `message` is to the risk and safe examples."""
-        vector = self._vectors([message])[0]
+    def vector(self, message: str) -> np.ndarray[Any, np.dtype[np.float32]]:
+        """Return the embedding of one message (also what the classifier reads)."""
+        return self._vectors([message])[0]
+
+    def score(self, message: str, vector: Any = None) -> Match:
+        """Return how close `message` (embedded as `vector` if given) is to the examples."""
+        if vector is None:
+            vector = self.vector(message)
         risk = self._risk @ vector
         best = int(np.argmax(risk))
         safe = float(np.max(self._safe @ vector)) if self._safe is not None else -1.0

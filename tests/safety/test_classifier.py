@@ -1,0 +1,113 @@
+"""The learned risk classifier: shipped weights match their training data; failures are concern."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from yorisoi.safety.classifier import (
+    CLASSES,
+    WEIGHTS,
+    features,
+    fit,
+    load_classifier,
+    probabilities,
+    training_digest,
+)
+from yorisoi.safety.lexicon import DEFAULT_LEXICON, Level, load_lexicon
+from yorisoi.safety.screen import (
+    CLASSIFIER_ERROR,
+    CLASSIFIER_UNAVAILABLE,
+    Screener,
+)
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def _fit_module() -> object:
+    sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location(
+        "risk_classifier_fit", BENCH / "risk_classifier_fit.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def screener() -> Screener:
+    screener = Screener(load_lexicon(DEFAULT_LEXICON))
+    assert screener.classifier is not None, "classifier.npz missing or stale"
+    return screener
+
+
+def test_the_shipped_weights_were_fitted_on_the_current_training_data() -> None:
+    rows = _fit_module().training_rows()  # type: ignore[attr-defined]
+    assert load_classifier(WEIGHTS).digest == training_digest(rows), (
+        "tune split or lexicon examples changed: run bench/risk_classifier_fit.py"
+    )
+
+
+def test_fit_separates_two_clusters() -> None:
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(c, 0.05, (20, 4)) for c in (-1.0, 0.0, 1.0)])
+    x /= np.linalg.norm(x, axis=1, keepdims=True) + 1e-9
+    y = np.repeat(np.arange(3), 20)
+    fitted = fit(x, y, penalty=1e-4)
+    assert (probabilities(fitted, x).argmax(axis=1)[[0, 59]] == [0, 2]).all()
+
+
+def test_features_are_unit_length() -> None:
+    vectors = features(np.ones((2, 512)) / np.sqrt(512), ["死にたい", "こんにちは"])
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+    assert len(CLASSES) == 3
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [("死にたい", Level.HIGH), ("死ぬほど笑った", Level.NONE), ("今日は天気がいいね", Level.NONE)],
+)
+def test_the_issue_examples_hold(screener: Screener, message: str, level: Level) -> None:
+    assert screener.screen(message).level is level
+
+
+def test_an_idiom_caps_the_classifier_at_concern(
+    screener: Screener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert screener.classifier is not None
+    monkeypatch.setattr(type(screener.classifier), "level", lambda *_args: "high")
+    assert screener.screen("死ぬほど笑った").level is Level.CONCERN
+    assert screener.screen("死にたいわけじゃない").level is Level.CONCERN
+    assert screener.screen("今日は天気がいいね").level is Level.HIGH
+
+
+def test_a_classifier_failing_on_a_message_makes_it_concern(
+    screener: Screener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert screener.classifier is not None
+
+    def broken(*_args: object) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(type(screener.classifier), "level", broken)
+    result = screener.screen("今日は天気がいいね")
+    assert result.level is Level.CONCERN
+    assert CLASSIFIER_ERROR in result.reasons
+    assert screener.screen("死にたい").level is Level.HIGH
+
+
+def test_missing_weights_leave_rules_and_similarity(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing() -> None:
+        raise FileNotFoundError("classifier.npz")
+
+    monkeypatch.setattr("yorisoi.safety.screen.load_classifier", missing)
+    screener = Screener(load_lexicon(DEFAULT_LEXICON))
+    assert screener.classifier is None
+    result = screener.screen("今日は天気がいいね")
+    assert result.level is Level.NONE
+    assert CLASSIFIER_UNAVAILABLE in result.reasons
