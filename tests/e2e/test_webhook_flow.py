@@ -33,7 +33,7 @@ async def test_text_in_menu_shows_menu_again(bot: Bot) -> None:
     await bot.send("text", u, text="こんにちは")
     await bot.replies(u, 4)
     assert bot.texts(u)[3].startswith("どうしますか")
-    await bot.send("text", u, text="なにが できるの")
+    await bot.send("text", u, text="メニューを みせて")
     await bot.replies(u, 5)
     assert bot.texts(u)[4].startswith("どうしますか")
 

@@ -147,9 +147,12 @@ class SafetyNet:
             for level, at in data.get("risk_signals", [])
             if now - datetime.fromisoformat(at) <= REPEAT_WINDOW
         ]
-        level = combine(signals, screening.level, now)
+        counted = screening.level if _is_signal(screening) else Level.NONE
+        level = combine(signals, counted, now)
+        if screening.level.rank > level.rank:
+            level = screening.level  # shown as it is; it just does not count as a repeat
         level = max(level, previous_level, key=lambda item: item.rank)
-        if screening.level.rank >= Level.CONCERN.rank:
+        if screening.level.rank >= Level.CONCERN.rank and _is_signal(screening):
             signals.append((screening.level, now))
         data["risk"] = level.value
         data["risk_signals"] = [[lv.value, at.isoformat()] for lv, at in signals][-SIGNALS_KEPT:]
@@ -205,6 +208,12 @@ class SafetyNet:
         except Exception:
             log.exception("safety.lines_failed")
             return ""
+
+
+def _is_signal(screening: Screening) -> bool:
+    """True unless only the learned classifier spoke: its `concern` is shown to responders
+    but two of them do not make a conversation `high` (everyday lines would)."""
+    return any(not reason.startswith("classifier:") for reason in screening.reasons)
 
 
 def _level(value: Any) -> Level:

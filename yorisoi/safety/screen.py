@@ -418,6 +418,13 @@ class Screener:
             # 死ぬほど笑った, 死にたいわけじゃない: the rules read the words the model reacts
             # to; chosen on tune by cross-validation (fewer false alarms, same recall).
             level = Level.CONCERN
+        if level is Level.HIGH and not _by_rule(screened):
+            # Alone, the classifier calls short everyday lines (まだ おきてる, だれか きいて)
+            # `high`, and with the similarity check it calls a mother's self-blame
+            # (こどもに どなって しまった) `high`; a crisis reply to those would teach people
+            # to ignore it. Without a lexicon rule behind it, it only raises to `concern`
+            # (shown to responders): `high` needs a rule to agree.
+            level = Level.CONCERN
         if level.rank <= screened.level.rank:
             return screened
         return Screening(level, (f"{CLASSIFIER}:{level.value}", *screened.reasons))
@@ -441,6 +448,14 @@ class Screener:
             # `none`. The text is not logged (it may be the most private thing they ever wrote).
             log.exception("risk screener failed; counting the message as concern")
             return Screening(Level.CONCERN, (SCREENER_ERROR,))
+
+
+def _by_rule(screened: Screening) -> bool:
+    """True if a lexicon rule (not only the similarity check) found something."""
+    machine = (SIMILAR, SIMILAR_MEANING, SIMILARITY_UNAVAILABLE, SIMILARITY_ERROR, CLASSIFIER)
+    return screened.level is not Level.NONE and any(
+        not reason.startswith(machine) for reason in screened.reasons
+    )
 
 
 def load_screener(
