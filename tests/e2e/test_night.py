@@ -139,10 +139,10 @@ async def test_the_morning_job_fires_at_the_next_opening(
 
 
 async def test_inside_the_night_line_past_midnight_a_person_is_there(bot: Bot) -> None:
-    await sign_in_staff(bot, "sato")
     u = user(4)
     await greet_at(bot, u, jst(2026, 12, 31, 21, 0))
     bot.clock.set(jst(2027, 1, 1, 1, 30))  # New Year's Day (a holiday), inside 31 Dec's range
+    await sign_in_staff(bot, "sato")
     await bot.send("postback", u, data="yorisoi:t=choose_human")
     await bot.send("postback", u, data="yorisoi:t=intake_skip")
     await bot.settle()
@@ -292,9 +292,9 @@ async def test_a_case_still_waiting_at_closing_time_gets_the_night_treatment(
     make_bot: BotFactory, content: Path
 ) -> None:
     bot = await make_bot(content_dir=content, secure_cookies=False, claim_timeout_minutes=10)
-    await sign_in_staff(bot, "sato")
     u = user(13)
     await greet_at(bot, u, jst(2026, 11, 24, 21, 55))  # five minutes before closing
+    await sign_in_staff(bot, "sato")
     await bot.send("postback", u, data="yorisoi:t=choose_human")
     await bot.send("postback", u, data="yorisoi:t=intake_skip")
     await bot.settle()

@@ -232,3 +232,15 @@ async def test_a_high_case_nobody_takes_in_time_alerts_the_on_call_contact(bot: 
     await run_jobs(bot)
     assert len(bot.standin.sent_messages(ONCALL)) == 1
     assert "おまたせして" in bot.texts(u)[-1]
+
+
+async def test_someone_on_duty_who_left_without_signing_out_does_not_count(bot: Bot) -> None:
+    await sign_in_staff(bot, "sato")  # on duty, then the laptop is closed
+    bot.clock.advance(minutes=5)
+    u = user(14)
+    await to_menu(bot, u)
+    await bot.send("text", u, text=OVERDOSE)
+    await bot.replies(u, 6)
+    assert "相談員に届いています" not in crisis_texts(bot, u, 3)
+    await run_jobs(bot)
+    assert len(bot.standin.sent_messages(ONCALL)) == 1

@@ -501,3 +501,14 @@ async def test_purge(store: Store, clock: FakeClock) -> None:
 
 async def test_ping(store: Store) -> None:
     await store.ping()
+
+
+async def test_staff_presence_is_recorded(store: Store, clock: FakeClock) -> None:
+    member = StaffMember(id="s1", login="sato", display_name="佐藤", role="responder",
+                         password_hash="h", created_at=clock.now())
+    await store.add_staff(member)
+    assert (await store.staff_by_id("s1")).last_seen_at is None  # type: ignore[union-attr]
+    clock.advance(90)
+    await store.touch_staff("s1", clock.now())
+    seen = await store.staff_by_id("s1")
+    assert seen is not None and seen.last_seen_at == clock.now()

@@ -92,7 +92,22 @@ async def start_session(request: web.Request, member: StaffMember) -> tuple[str,
     await request.app[keys.STORE].create_session(
         StaffSession(token_hash(token), member.id, csrf, now, now + SESSION_LIFETIME)
     )
+    await request.app[keys.STORE].touch_staff(member.id, now)
     return token, csrf
+
+
+PRESENCE_EVERY = timedelta(minutes=1)
+
+
+async def note_presence(app: web.Application, member: StaffMember) -> None:
+    """Record that the person is at the operator view (at most one write a minute each).
+
+    Being on duty counts only while someone is present: a laptop closed without signing
+    out must not let the bot tell a person in crisis that a responder is reading.
+    """
+    now = app[keys.CLOCK].now()
+    if member.last_seen_at is None or now - member.last_seen_at >= PRESENCE_EVERY:
+        await app[keys.STORE].touch_staff(member.id, now)
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
@@ -198,6 +213,7 @@ def requires(role: str) -> Callable[[Handler], Handler]:
                 return api_error(403, "forbidden", f"この操作には {role} 以上の権限が必要です。")
             request[STAFF] = member
             request[SESSION_HASH] = session.token_hash
+            await note_presence(request.app, member)
             response = await handler(request)
             mark_activity(request, response, session.token_hash)
             return response

@@ -60,6 +60,9 @@ MAX_STAFF_TEXT = 5000  # one LINE text message
 MAX_NOTE = 5000
 MAX_SENDER_NAME = 20  # LINE's limit for sender.name
 RACE_RETRIES = 8
+# On duty counts while the person was seen lately: a request, or an open operator view
+# (its socket re-checks every minute). Closing the laptop ends it within this time.
+PRESENCE = timedelta(minutes=3)
 
 Notify = Callable[[dict[str, Any]], None]
 
@@ -147,7 +150,11 @@ class CaseDesk:
         """Look up what the flow's conditions and texts need: hours, who is on duty."""
         hours = self._content.hours
         open_now = hours.is_open(now)
-        on_duty = tuple(m for m in await self._store.list_staff() if m.active and m.on_duty)
+        on_duty = tuple(
+            m for m in await self._store.list_staff()
+            if m.active and m.on_duty and m.last_seen_at is not None
+            and now - m.last_seen_at <= PRESENCE
+        )
         placeholders = {"crisis_lines": self._crisis_lines(now)}
         if not open_now:
             placeholders["next_opening"] = self._describe_opening(now)

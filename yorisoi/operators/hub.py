@@ -39,7 +39,7 @@ from aiohttp import WSMsgType, web
 from yarl import URL
 
 from yorisoi import keys
-from yorisoi.operators.auth import signed_in
+from yorisoi.operators.auth import note_presence, signed_in
 from yorisoi.store.port import StaffMember
 
 log = structlog.get_logger("yorisoi.hub")
@@ -250,6 +250,7 @@ async def _still_allowed(request: web.Request, subscriber: Subscriber) -> bool:
     if member is None or not member.active:
         return False
     subscriber.staff = member
+    await note_presence(request.app, member)  # an open operator view is a person present
     return True
 
 

@@ -830,6 +830,11 @@ class MongoStore:
         await self._staff.update_one({"_id": staff_id}, {"$set": {"on_duty": on_duty}})
 
     @_guarded
+    async def touch_staff(self, staff_id: str, at: datetime) -> None:
+        """Record when the staff member was last present."""
+        await self._staff.update_one({"_id": staff_id}, {"$set": {"last_seen_at": _db_time(at)}})
+
+    @_guarded
     async def create_session(self, session: StaffSession) -> None:
         """Insert a session (and drop expired ones while at it)."""
         await self._sessions.delete_many({"expires_at": {"$lte": _db_time(session.created_at)}})

@@ -345,6 +345,7 @@ class StaffMember:
     active: bool = True
     on_duty: bool = False
     topics: list[str] = field(default_factory=list)  # a responder's topics; empty: all
+    last_seen_at: datetime | None = None  # the last sign of the person at the operator view
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,6 +522,9 @@ class Store(Protocol):
 
     async def set_on_duty(self, staff_id: str, on_duty: bool) -> None:
         """Record whether a staff member is on duty now."""
+
+    async def touch_staff(self, staff_id: str, at: datetime) -> None:
+        """Record that the staff member was present at ``at`` (a request, an open socket)."""
 
     async def create_session(self, session: StaffSession) -> None:
         """Store a new staff session."""

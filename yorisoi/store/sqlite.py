@@ -185,7 +185,8 @@ CREATE TABLE IF NOT EXISTS staff (
     created_ms INTEGER NOT NULL,
     active INTEGER NOT NULL DEFAULT 1,
     on_duty INTEGER NOT NULL DEFAULT 0,
-    topics TEXT NOT NULL DEFAULT '[]'
+    topics TEXT NOT NULL DEFAULT '[]',
+    last_seen_ms INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS staff_sessions (
@@ -794,6 +795,14 @@ class SQLiteStore:
 
         await self._tx(run)
 
+    async def touch_staff(self, staff_id: str, at: datetime) -> None:
+        """Record when the staff member was last present."""
+
+        def run(db: sqlite3.Connection) -> None:
+            db.execute("UPDATE staff SET last_seen_ms = ? WHERE id = ?", (to_ms(at), staff_id))
+
+        await self._tx(run)
+
     async def create_session(self, session: StaffSession) -> None:
         """Insert a session (and drop expired ones while at it)."""
 
@@ -934,6 +943,8 @@ async def _migrate(db: aiosqlite.Connection) -> None:
         await db.execute("ALTER TABLE staff ADD COLUMN on_duty INTEGER NOT NULL DEFAULT 0")
     if "topics" not in columns:
         await db.execute("ALTER TABLE staff ADD COLUMN topics TEXT NOT NULL DEFAULT '[]'")
+    if "last_seen_ms" not in columns:
+        await db.execute("ALTER TABLE staff ADD COLUMN last_seen_ms INTEGER")
     columns = {row[1] for row in await db.execute_fetchall("PRAGMA table_info(conversations)")}
     for name, kind in CASE_COLUMNS:
         if name not in columns:
@@ -1102,6 +1113,7 @@ def _staff(r: sqlite3.Row) -> StaffMember:
         active=bool(r["active"]),
         on_duty=bool(r["on_duty"]),
         topics=json.loads(r["topics"]),
+        last_seen_at=_dt(r["last_seen_ms"]),
     )
 
 
