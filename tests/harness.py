@@ -222,7 +222,14 @@ async def sign_in_staff(bot: Bot, login: str, role: str = "responder", *, on_dut
 
 
 async def run_jobs(bot: Bot) -> int:
-    """Run the timed jobs due at the fake clock's time, then let the app settle."""
-    ran = await bot.app[keys.SCHEDULER].run_due()
+    """Run the timed jobs due at the fake clock's time, then let the app settle.
+
+    The app's own scheduler loop may be running jobs at the same moment (a commit that
+    books a job wakes it): wait for it too, so what the jobs sent has arrived.
+    """
+    scheduler = bot.app[keys.SCHEDULER]
+    await scheduler.idle()
+    ran = await scheduler.run_due()
+    await scheduler.idle()
     await bot.settle()
     return ran

@@ -244,3 +244,21 @@ async def test_someone_on_duty_who_left_without_signing_out_does_not_count(bot: 
     assert "相談員に届いています" not in crisis_texts(bot, u, 3)
     await run_jobs(bot)
     assert len(bot.standin.sent_messages(ONCALL)) == 1
+
+
+async def test_several_high_messages_wake_the_on_call_contact_once(bot: Bot) -> None:
+    u = user(15)
+    bot.clock.set(jst(2026, 11, 24, 12, 0))
+    await to_menu(bot, u)
+    bot.clock.set(jst(2026, 11, 25, 3, 0))
+    for n, line in enumerate((OVERDOSE, "もう死にたい", "リスカした 血が止まらない")):
+        bot.clock.advance(minutes=2)
+        await bot.send("text", u, text=line)
+        await bot.replies(u, 3 + 3 * (n + 1))  # each still gets the crisis reply
+    await run_jobs(bot)
+    assert len(bot.standin.sent_messages(ONCALL)) == 1
+    bot.clock.advance(minutes=40)
+    await bot.send("text", u, text="もう死にたい")
+    await bot.replies(u, 15)
+    await run_jobs(bot)
+    assert len(bot.standin.sent_messages(ONCALL)) == 2

@@ -63,6 +63,7 @@ RACE_RETRIES = 8
 # On duty counts while the person was seen lately: a request, or an open operator view
 # (its socket re-checks every minute). Closing the laptop ends it within this time.
 PRESENCE = timedelta(minutes=3)
+ONCALL_QUIET = timedelta(minutes=30)  # one on-call alert per case within this time
 
 Notify = Callable[[dict[str, Any]], None]
 
@@ -272,11 +273,20 @@ class CaseDesk:
             self._book_oncall(commit, event_id)
 
     def _book_oncall(self, commit: TurnCommit, key: str | None) -> None:
-        """Book the alert to the on-call contact (when the admin configured one)."""
+        """Book the alert to the on-call contact (when the admin configured one).
+
+        At most one per case in ``ONCALL_QUIET``: a person writing five frightened lines in
+        a row needs one person woken, not five alerts that teach them to mute the phone.
+        """
         conversation = commit.conversation
+        case = conversation.case
         if not self._oncall:
             log.warning("cases.no_oncall_contact", ref=conversation.ref)
             return
+        if case is not None:
+            if case.oncall_alerted_at is not None and commit.now - case.oncall_alerted_at < ONCALL_QUIET:
+                return
+            case.oncall_alerted_at = commit.now
         commit.jobs.append(
             risk_alert_job(
                 conversation_ref=conversation.ref,

@@ -47,6 +47,9 @@ class Scheduler:
         self._lease = timedelta(seconds=lease_seconds)
         self._poll = poll_interval
         self._wake = asyncio.Event()
+        self._quiet = asyncio.Event()  # set while no run_due is in progress
+        self._quiet.set()
+        self._runs = 0
 
     def add_handler(self, kind: str, handler: Handler) -> None:
         """Run jobs of ``kind`` with ``handler`` (before ``run`` starts)."""
@@ -67,8 +70,22 @@ class Scheduler:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
 
+    async def idle(self) -> None:
+        """Wait until no job is being run (tests and orderly shutdown)."""
+        await self._quiet.wait()
+
     async def run_due(self) -> int:
         """Run every job due now; return how many ran."""
+        self._runs += 1
+        self._quiet.clear()
+        try:
+            return await self._run_due()
+        finally:
+            self._runs -= 1
+            if self._runs == 0:
+                self._quiet.set()
+
+    async def _run_due(self) -> int:
         now = self._clock.now()
         jobs = await self._store.claim_due_jobs(now, self._owner, now + self._lease)
         for job in jobs:

@@ -151,6 +151,7 @@ class Case:
     night_acked_until: datetime | None = None
     morning_sent_at: datetime | None = None
     alerted_at: datetime | None = None
+    oncall_alerted_at: datetime | None = None
     record: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -178,6 +179,7 @@ class Case:
             "night_acked_until": _iso(self.night_acked_until),
             "morning_sent_at": _iso(self.morning_sent_at),
             "alerted_at": _iso(self.alerted_at),
+            "oncall_alerted_at": _iso(self.oncall_alerted_at),
             "record": dict(self.record),
         }
 
@@ -204,6 +206,7 @@ class Case:
             night_acked_until=_from_iso(data.get("night_acked_until")),
             morning_sent_at=_from_iso(data.get("morning_sent_at")),
             alerted_at=_from_iso(data.get("alerted_at")),
+            oncall_alerted_at=_from_iso(data.get("oncall_alerted_at")),
             record=dict(data.get("record") or {}),
         )
 
