@@ -8,19 +8,11 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 from harness import demo_settings
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from yorisoi.app import create_app
 from yorisoi.clock import FakeClock
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-]
 SCREENSHOT = Path("/tmp/demo.png")
 
 
@@ -30,26 +22,6 @@ async def demo_url(tmp_path: Path) -> AsyncIterator[str]:
     settings = demo_settings(tmp_path)
     async with TestServer(create_app(settings, clock=FakeClock()), host="127.0.0.1") as server:
         yield str(server.make_url("/demo"))
-
-
-@pytest.fixture
-def chromium() -> Path:
-    """Debian's Chromium; CI installs it, so a missing one fails rather than skips."""
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium"
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    """Headless Chromium, launched through Playwright."""
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 @pytest.fixture

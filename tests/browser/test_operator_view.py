@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from harness import Bot, LinePlatform, settings_for, user
-from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright, expect
+from playwright.async_api import Browser, Page, WebSocketRoute, expect
 
 from yorisoi import keys
 from yorisoi.admin.staff import add_staff, hash_password
@@ -29,14 +29,6 @@ from yorisoi.clock import FakeClock
 from yorisoi.config import REPO_ROOT
 from yorisoi.store.port import StaffMember
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-]
 PASSWORD = "correct horse battery"
 TUESDAY_11_JST = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
@@ -119,25 +111,6 @@ async def desk(
                    str(client.make_url("/")).rstrip("/"))
     finally:
         await client.close()
-
-
-@pytest.fixture
-def chromium() -> Path:
-    """Debian's Chromium; CI installs it, so a missing one fails rather than skips."""
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium"
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 PageFactory = Callable[..., Awaitable[Page]]

@@ -39,6 +39,7 @@ __all__ = [
     "NOT_ENTRY_FILES",
     "Entry",
     "SynonymGroup",
+    "listed_texts",
     "load_entries",
     "load_not_faq",
     "load_synonyms",
@@ -46,6 +47,7 @@ __all__ = [
     "parse_not_faq",
     "parse_synonyms",
     "read_text",
+    "top_list",
 ]
 
 AUDIENCES = ("youth", "mothers", "general")
@@ -132,7 +134,7 @@ def _nonblank(report: Problems, raw: LineMap, key: str, what: str) -> str | None
     return value
 
 
-def _texts(report: Problems, raw: LineMap, key: str, what: str) -> list[tuple[str, int]] | None:
+def listed_texts(report: Problems, raw: LineMap, key: str, what: str) -> list[tuple[str, int]] | None:
     """Return the texts listed under `key` with their lines, reporting bad items."""
     items = as_list(report, raw[key], raw.key_lines[key], f"{key} of {what}")
     if items is None:
@@ -195,8 +197,8 @@ def _entry(report: Problems, item: Any, line: int, number: int) -> Entry | None:
             f"label {label!r} of {what} is {len(label)} characters; it becomes a quick reply "
             f"label and LINE allows at most {MAX_LABEL}",
         )
-    alternatives = _texts(report, raw, "alternatives", what) if "alternatives" in raw else []
-    resources = _texts(report, raw, "resources", what) if "resources" in raw else []
+    alternatives = listed_texts(report, raw, "alternatives", what) if "alternatives" in raw else []
+    resources = listed_texts(report, raw, "resources", what) if "resources" in raw else []
     for resource, resource_line in resources or ():
         if not RESOURCE_ID.fullmatch(resource):
             report.add(resource_line, f"resource id {resource!r} of {what} is not a valid id")
@@ -244,7 +246,7 @@ def _phrasing_lines(raw: LineMap) -> list[tuple[str, int]]:
     return found
 
 
-def _top_list(
+def top_list(
     text: str, file: str, kind: tuple[str, str, str], key: str
 ) -> tuple[Problems, Any]:
     """Read a file whose only top-level key holds a list; return the report and that list."""
@@ -261,7 +263,7 @@ def _top_list(
 
 def parse_entries(text: str, file: str) -> tuple[list[Entry], list[FlowProblem]]:
     """Validate the YAML `text` of the entry file `file`; return its good entries and problems."""
-    report, items = _top_list(text, file, ("an FAQ file", "the FAQ file", "an FAQ file needs"), "entries")
+    report, items = top_list(text, file, ("an FAQ file", "the FAQ file", "an FAQ file needs"), "entries")
     if items is None:
         return [], report.in_order()
     entries: list[Entry] = []
@@ -337,7 +339,7 @@ def read_text(path: Path) -> tuple[str, FlowProblem | None]:
 def parse_synonyms(text: str, file: str) -> tuple[list[SynonymGroup], list[FlowProblem]]:
     """Validate the YAML `text` of a synonym file; return its good groups and problems."""
     kind = ("a synonym file", "the synonym file", "a synonym file needs")
-    report, items = _top_list(text, file, kind, "synonyms")
+    report, items = top_list(text, file, kind, "synonyms")
     if items is None:
         return [], report.in_order()
     groups: list[SynonymGroup] = []
@@ -388,7 +390,7 @@ def load_synonyms(path: Path) -> tuple[list[SynonymGroup], list[FlowProblem]]:
 def parse_not_faq(text: str, file: str) -> tuple[list[str], list[FlowProblem]]:
     """Validate a `not_faq.yaml` text; return its example messages and problems."""
     kind = ("a not-FAQ file", "the not-FAQ file", "a not-FAQ file needs")
-    report, items = _top_list(text, file, kind, "examples")
+    report, items = top_list(text, file, kind, "examples")
     if items is None:
         return [], report.in_order()
     found: list[str] = []

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from yorisoi.faq.model import AUDIENCES, RESOURCE_ID, read_text
+from yorisoi.faq.model import AUDIENCES, RESOURCE_ID, listed_texts, read_text, top_list
 from yorisoi.states.loader import (
     LineMap,
     Problems,
@@ -24,8 +24,6 @@ from yorisoi.states.loader import (
     as_mapping,
     as_text,
     check_keys,
-    read_yaml,
-    top_mapping,
 )
 from yorisoi.states.model import FlowProblem
 
@@ -108,17 +106,8 @@ def _checked(report: Problems, raw: LineMap, what: str) -> str | None:
 
 def _strings(report: Problems, raw: LineMap, key: str, what: str) -> list[str] | None:
     """Return the list of texts under `key`, reporting bad items."""
-    items = as_list(report, raw[key], raw.key_lines[key], f"{key} of {what}")
-    if items is None:
-        return None
-    found: list[str] = []
-    for item, line in zip(items, items.item_lines, strict=True):
-        text = as_text(report, item, line, f"an item of {key} of {what}")
-        if text is not None and text.strip():
-            found.append(text.strip())
-        elif text is not None:
-            report.add(line, f"an item of {key} of {what} is blank")
-    return found
+    texts = listed_texts(report, raw, key, what)
+    return None if texts is None else [text.strip() for text, _ in texts]
 
 
 def _resource(report: Problems, item: Any, line: int, number: int) -> Resource | None:
@@ -193,15 +182,8 @@ def _resource(report: Problems, item: Any, line: int, number: int) -> Resource |
 
 def parse_resources(text: str, file: str) -> tuple[list[Resource], list[FlowProblem]]:
     """Validate the YAML `text` of a resource file; return its good resources and problems."""
-    report = Problems(file)
-    data, syntax_problem = read_yaml(text, file)
-    if syntax_problem is not None:
-        return [], [syntax_problem]
     kind = ("a resource file", "the resource file", "a resource file needs")
-    top = top_mapping(report, data, kind, ("resources",), ("resources",))
-    if top is None or "resources" not in top:
-        return [], report.in_order()
-    items = as_list(report, top["resources"], top.key_lines["resources"], "resources")
+    report, items = top_list(text, file, kind, "resources")
     if items is None:
         return [], report.in_order()
     found: list[Resource] = []

@@ -38,10 +38,10 @@ from yorisoi.states.loader import (
     as_list,
     as_mapping,
     as_text,
+    check_content_file,
     check_keys,
     describe_value,
-    read_content_file,
-    read_yaml,
+    load_content,
     top_mapping,
 )
 from yorisoi.states.model import FlowInvalid, FlowProblem
@@ -521,36 +521,16 @@ def _hours(report: Problems, data: Any) -> ServiceHours | None:
     )
 
 
-def _validate(text: str, file: str) -> tuple[ServiceHours | None, list[FlowProblem]]:
-    """Validate the YAML `text` of the hours file `file`; return the hours or the problems."""
-    data, syntax_problem = read_yaml(text, file)
-    if syntax_problem is not None:
-        return None, [syntax_problem]
-    report = Problems(file)
-    hours = _hours(report, data)
-    return hours, report.in_order()
-
-
-
 def load_hours_text(text: str, file: str) -> ServiceHours:
     """Validate the YAML `text` of the hours file `file` and return its ServiceHours."""
-    hours, problems = _validate(text, file)
-    if hours is None:
-        raise HoursInvalid(problems)
-    return hours
+    return load_content((text, file), _hours, HoursInvalid)
 
 
 def load_hours(path: Path) -> ServiceHours:
     """Read and validate the service hours file at `path`."""
-    text = read_content_file(path)
-    if isinstance(text, FlowProblem):
-        raise HoursInvalid([text])
-    return load_hours_text(text, str(path))
+    return load_content(path, _hours, HoursInvalid)
 
 
 def check_hours(path: Path) -> list[FlowProblem]:
     """Return every problem of the service hours file at `path`; empty when it is valid."""
-    text = read_content_file(path)
-    if isinstance(text, FlowProblem):
-        return [text]
-    return _validate(text, str(path))[1]
+    return check_content_file(path, _hours)

@@ -47,8 +47,7 @@ from yorisoi.states.loader import (
     as_mapping,
     as_text,
     check_keys,
-    read_content_file,
-    read_yaml,
+    load_content,
     top_mapping,
 )
 from yorisoi.states.model import FlowInvalid, FlowProblem
@@ -256,32 +255,16 @@ def _plan(report: Problems, data: Any) -> ShiftPlan | None:
     return ShiftPlan(MappingProxyType(patterns))
 
 
-def _validate(text: str, file: str) -> tuple[ShiftPlan | None, list[FlowProblem]]:
-    """Validate the YAML `text` of the shifts file `file`; return the plan or the problems."""
-    data, syntax_problem = read_yaml(text, file)
-    if syntax_problem is not None:
-        return None, [syntax_problem]
-    report = Problems(file)
-    plan = _plan(report, data)
-    return plan, report.in_order()
-
-
 def load_shifts_text(text: str, file: str) -> ShiftPlan:
     """Validate the YAML `text` of the shifts file `file` and return its plan."""
-    plan, problems = _validate(text, file)
-    if plan is None:
-        raise ShiftsInvalid(problems)
-    return plan
+    return load_content((text, file), _plan, ShiftsInvalid)
 
 
 def load_shifts(path: Path) -> ShiftPlan:
     """Read and validate the shifts file at `path`; no file means no shifts."""
     if not path.exists():
         return NO_SHIFTS
-    text = read_content_file(path)
-    if isinstance(text, FlowProblem):
-        raise ShiftsInvalid([text])
-    return load_shifts_text(text, str(path))
+    return load_content(path, _plan, ShiftsInvalid)
 
 
 def check_shifts(path: Path) -> list[FlowProblem]:

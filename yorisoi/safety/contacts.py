@@ -46,10 +46,10 @@ from yorisoi.states.loader import (
     as_list,
     as_mapping,
     as_text,
+    check_content_file,
     check_keys,
     describe_value,
-    read_content_file,
-    read_yaml,
+    load_content,
     top_mapping,
 )
 from yorisoi.states.model import FlowInvalid, FlowProblem
@@ -579,36 +579,16 @@ def _crisis(report: Problems, data: Any) -> CrisisContacts | None:
     return CrisisContacts(timezone=zone, contacts=tuple(contacts), file=report.file)
 
 
-def _validate(text: str, file: str) -> tuple[CrisisContacts | None, list[FlowProblem]]:
-    """Validate the YAML `text` of the contacts file `file`; return the contacts or the problems."""
-    data, syntax_problem = read_yaml(text, file)
-    if syntax_problem is not None:
-        return None, [syntax_problem]
-    report = Problems(file)
-    contacts = _crisis(report, data)
-    return contacts, report.in_order()
-
-
-
 def load_contacts_text(text: str, file: str) -> CrisisContacts:
     """Validate the YAML `text` of the contacts file `file` and return its contacts."""
-    contacts, problems = _validate(text, file)
-    if contacts is None:
-        raise ContactsInvalid(problems)
-    return contacts
+    return load_content((text, file), _crisis, ContactsInvalid)
 
 
 def load_contacts(path: Path = DEFAULT_CONTACTS) -> CrisisContacts:
     """Read and validate the crisis contacts file at `path`."""
-    text = read_content_file(path)
-    if isinstance(text, FlowProblem):
-        raise ContactsInvalid([text])
-    return load_contacts_text(text, str(path))
+    return load_content(path, _crisis, ContactsInvalid)
 
 
 def check_crisis(path: Path = DEFAULT_CONTACTS) -> list[FlowProblem]:
     """Return every problem of the crisis contacts file at `path`; empty when it is valid."""
-    text = read_content_file(path)
-    if isinstance(text, FlowProblem):
-        return [text]
-    return _validate(text, str(path))[1]
+    return check_content_file(path, _crisis)

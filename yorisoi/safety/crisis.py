@@ -27,7 +27,13 @@ from typing import Any
 import structlog
 
 from yorisoi.safety.contacts import Contact, CrisisContacts
-from yorisoi.states.loader import Problems, as_text, read_content_file, read_yaml, top_mapping
+from yorisoi.states.loader import (
+    Problems,
+    as_text,
+    check_content_file,
+    load_content,
+    top_mapping,
+)
 from yorisoi.states.model import FlowInvalid, FlowProblem
 
 __all__ = [
@@ -328,36 +334,16 @@ def _texts(report: Problems, data: Any) -> CrisisTexts | None:
     return CrisisTexts(**{f.name: found[f.name] for f in fields(CrisisTexts)})
 
 
-def _validate(text: str, file: str) -> tuple[CrisisTexts | None, list[FlowProblem]]:
-    """Validate the YAML `text` of the crisis texts file `file`."""
-    data, syntax_problem = read_yaml(text, file)
-    if syntax_problem is not None:
-        return None, [syntax_problem]
-    report = Problems(file)
-    texts = _texts(report, data)
-    return texts, report.in_order()
-
-
-
 def load_crisis_texts_text(text: str, file: str) -> CrisisTexts:
-    """Validate the YAML `text` of the crisis texts file `file` and return its texts."""
-    texts, problems = _validate(text, file)
-    if texts is None:
-        raise CrisisTextsInvalid(problems)
-    return texts
+    """Validate the YAML `text` of `file` and return what it describes."""
+    return load_content((text, file), _texts, CrisisTextsInvalid)
 
 
 def load_crisis_texts(path: Path = DEFAULT_TEXTS) -> CrisisTexts:
-    """Read and validate the crisis texts file at `path`."""
-    text = read_content_file(path)
-    if isinstance(text, FlowProblem):
-        raise CrisisTextsInvalid([text])
-    return load_crisis_texts_text(text, str(path))
+    """Read and validate the file at `path`."""
+    return load_content(path, _texts, CrisisTextsInvalid)
 
 
 def check_crisis_texts(path: Path = DEFAULT_TEXTS) -> list[FlowProblem]:
-    """Return every problem of the crisis texts file at `path`; empty when it is valid."""
-    text = read_content_file(path)
-    if isinstance(text, FlowProblem):
-        return [text]
-    return _validate(text, str(path))[1]
+    """Return every problem of the file at `path`; empty when it is valid."""
+    return check_content_file(path, _texts)

@@ -19,11 +19,11 @@ import hashlib
 import re
 import string
 from collections import deque
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -39,7 +39,18 @@ from yorisoi.states.model import (
 )
 from yorisoi.states.registry import ACTIONS, CONDITIONS, EVENT_TRIGGERS, INTERNAL_TRIGGERS
 
-__all__ = ["load_flow", "load_flow_text", "load_flows", "missing_texts", "read_content_file"]
+__all__ = [
+    "check_content_file",
+    "load_content",
+    "load_flow",
+    "load_flow_text",
+    "load_flows",
+    "missing_texts",
+    "read_content_file",
+    "validate_content",
+]
+
+T = TypeVar("T")
 
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 MAX_TRIGGER = 64  # our own limit, to keep postback data short
@@ -857,6 +868,45 @@ def read_content_file(path: Path) -> str | FlowProblem:
         line = source.count(b"\n", 0, exc.start) + 1
         message = f"not UTF-8 text (byte 0x{source[exc.start]:02x}); save the file as UTF-8"
         return FlowProblem(str(path), line, message)
+
+
+def validate_content(
+    text: str, file: str, build: Callable[[Problems, Any], T | None]
+) -> tuple[T | None, list[FlowProblem]]:
+    """Parse the YAML `text` of `file` and let `build` check it; return the result or None,
+    with every problem (a syntax error alone, or all that `build` reported)."""
+    data, syntax_problem = read_yaml(text, file)
+    if syntax_problem is not None:
+        return None, [syntax_problem]
+    report = Problems(file)
+    built = build(report, data)
+    return (built if not report.found else None), report.in_order()
+
+
+def load_content(
+    source: Path | tuple[str, str],
+    build: Callable[[Problems, Any], T | None],
+    invalid: type[FlowInvalid],
+) -> T:
+    """Read (a path) or take (text, file), validate with `build`, and return the result;
+    raise `invalid` with every problem otherwise."""
+    if isinstance(source, Path):
+        text = read_content_file(source)
+        if isinstance(text, FlowProblem):
+            raise invalid([text])
+        source = (text, str(source))
+    built, problems = validate_content(*source, build)
+    if built is None:
+        raise invalid(problems)
+    return built
+
+
+def check_content_file(path: Path, build: Callable[[Problems, Any], Any]) -> list[FlowProblem]:
+    """Return every problem of the content file at `path`; empty when it is valid."""
+    text = read_content_file(path)
+    if isinstance(text, FlowProblem):
+        return [text]
+    return validate_content(text, str(path), build)[1]
 
 
 def load_flow(path: Path) -> Flow:
