@@ -194,6 +194,18 @@ async def case_of(desk: Desk, status: str = "waiting", topic: str | None = None)
     return found[0]
 
 
+async def claimed_by_sato(desk: Desk, user_id: str) -> dict[str, Any]:
+    """A user asks for a person and the responder 佐藤 takes the case (through the API)."""
+    await ask_for_a_person(desk.bot, user_id)
+    waiting = await case_of(desk)
+    sato = await desk.staff_api("sato")
+    try:
+        assert (await sato.post(f"/api/conversations/{waiting['id']}/claim", json={})).status == 200
+    finally:
+        await sato.close()
+    return waiting
+
+
 # --- tests ---------------------------------------------------------------------------------
 
 
@@ -361,13 +373,7 @@ async def test_sending_to_a_colleagues_case_asks_first_and_a_supervisor_can_take
     desk: Desk, new_page: PageFactory, shots: Path
 ) -> None:
     u = user(506)
-    await ask_for_a_person(desk.bot, u)
-    waiting = await case_of(desk)
-    sato = await desk.staff_api("sato")
-    try:
-        assert (await sato.post(f"/api/conversations/{waiting['id']}/claim", json={})).status == 200
-    finally:
-        await sato.close()
+    waiting = await claimed_by_sato(desk, u)
 
     page = await new_page()
     await sign_in(page, desk, "tanaka")
@@ -469,13 +475,7 @@ async def test_send_anyway_after_confirming_reaches_the_user(
     desk: Desk, new_page: PageFactory
 ) -> None:
     u = user(507)
-    await ask_for_a_person(desk.bot, u)
-    waiting = await case_of(desk)
-    sato = await desk.staff_api("sato")
-    try:
-        assert (await sato.post(f"/api/conversations/{waiting['id']}/claim", json={})).status == 200
-    finally:
-        await sato.close()
+    waiting = await claimed_by_sato(desk, u)
     page = await new_page()
     await sign_in(page, desk, "tanaka")
     await page.goto(desk.url + f"/operator/c/{waiting['id']}")
