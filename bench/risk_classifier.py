@@ -1,18 +1,20 @@
-"""Risk classifier experiment: a learned classifier on sentence embeddings, tune split only.
+"""Risk classifier experiment: a learned classifier on sentence embeddings, used splits only.
 
-Stage 1 (default, tune only): 5-fold stratified cross-validation on the `tune` split of
-bench/risk_messages.tsv (repeated with several shuffles), for a grid of L2 penalties, with and
-without the lexicon's risk/safe examples added to every training fold (never to a validation
-fold). For each setting it prints the out-of-fold figures at the `high` threshold that keeps
-out-of-fold recall(high) >= 0.95 (the lowest false-alarm point meeting it), and the same for
-the ways of combining the classifier with the rules (`yorisoi.safety.screen`). Nothing held-out
-is read beyond its split name.
+Stage 1 (default): 5-fold stratified cross-validation on the splits already used for tuning
+(USED in bench/risk_quality.py: tune, heldout, heldout2, heldout3, tune5; "tune" in the
+output means all of them), repeated with several shuffles, for a grid of L2 penalties, with
+and without the lexicon's risk/safe examples added to every training fold (never to a
+validation fold). For each setting it prints the out-of-fold figures at the `high` threshold
+that keeps out-of-fold recall(high) >= 0.95, and the same for the ways of combining the
+classifier with the rules (`yorisoi.safety.screen`), including `shipped` at several `solo`
+thresholds. The rules were written on these splits, so the combined figures are in-sample for
+the rules. The sealed split (heldout4) is not read. --quick runs one setting, two shuffles.
 
-Stage 2 (--final, run once the setting is frozen): fits on all of tune with the chosen setting
-and scores heldout, heldout2 and heldout3 once each, alone and combined with the rules, and
-prints the per-message latency of the combination.
+Stage 2 (--final, run once the setting is frozen): fits on the used splits with the chosen
+setting and scores every split, the sealed one in aggregate only, alone and combined with the
+rules, and prints the per-message latency of the combination.
 
-Usage: /work/venv/bin/python bench/risk_classifier.py [--final]
+Usage: /work/venv/bin/python bench/risk_classifier.py [--quick] [--final ...]
 """
 
 from __future__ import annotations
@@ -31,12 +33,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from risk_quality import SPLITS, Labelled, read_messages
+from risk_quality import SEALED, USED, Labelled, read_messages
 
 from yorisoi.safety.classifier import CLASSES, features, fit, probabilities
 from yorisoi.safety.fold import prefold
 from yorisoi.safety.lexicon import Level, load_lexicon
-from yorisoi.safety.screen import NEGATED, Screener
+from yorisoi.safety.screen import NEGATED, Screener, _by_rule
 from yorisoi.safety.similar import load_model
 
 RECALL_GOAL = 0.95
@@ -144,13 +146,20 @@ class Rules:
     def __init__(self, screener: Screener) -> None:
         self.screener = screener
 
-    def __call__(self, text: str) -> tuple[Level, bool, bool]:
+    def __call__(self, text: str) -> tuple[Level, bool, bool, bool]:
         ruled, excused = self.screener._rules(text)
         negated = any(reason.endswith(f":{NEGATED}") for reason in ruled.reasons)
-        return ruled.level, excused, negated
+        return ruled.level, excused, negated, _by_rule(ruled)
 
 
-def combine(variant: str, rules: tuple[Level, bool, bool], sim: Level, clf: Level) -> Level:
+def combine(
+    variant: str,
+    rules: tuple[Level, bool, bool, bool],
+    sim: Level,
+    clf: Level,
+    p_high: float = 0.0,
+    t_solo: float = 1.0,
+) -> Level:
     """Return the level of one way of combining the rules (or rules+similarity) and the classifier.
 
     - max_sim: max(rules+similarity, classifier), no veto.
@@ -159,18 +168,31 @@ def combine(variant: str, rules: tuple[Level, bool, bool], sim: Level, clf: Leve
       classifier's `concern` only, its `high` stands.
     - cap: max(rules, classifier); an idiom or a negation caps the classifier at `concern`.
     - cap_sim: as cap, over rules+similarity.
+    - shipped: what yorisoi.safety.screen does: as cap_sim; similarity's `high` without a rule
+      stands only if the classifier says `high` too; the classifier's `high` without a rule or
+      similarity behind it is capped at `concern` unless P(high) >= t_solo.
     """
-    level, excused, negated = rules
+    level, excused, negated, ruled = rules
     base = sim if variant.endswith("_sim") else level
     explained = excused or negated
     if variant in ("veto_concern",) and explained and clf is Level.CONCERN:
         clf = Level.NONE
     if variant.startswith("cap") and explained and clf is Level.HIGH:
         clf = Level.CONCERN
+    if variant == "shipped":
+        base = sim
+        if clf is Level.HIGH and explained:
+            clf = Level.CONCERN
+        by_meaning = sim is Level.HIGH and not ruled
+        if by_meaning and clf is not Level.HIGH:
+            base = Level.CONCERN
+        if clf is Level.HIGH and not by_meaning and not ruled and p_high < t_solo:
+            clf = Level.CONCERN
     return max(base, clf, key=lambda lv: RANK[lv])
 
 
-VARIANTS = ("max_sim", "max_rules", "veto_concern", "cap", "cap_sim")
+VARIANTS = ("max_sim", "max_rules", "veto_concern", "cap", "cap_sim", "shipped")
+SOLO = (0.8, 0.85, 0.9, 0.95, 0.97, 0.99, 1.01)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", action="store_true", help="train with lexicon examples")
     parser.add_argument("--t-high", type=float, default=None)
     parser.add_argument("--t-concern", type=float, default=None)
+    parser.add_argument("--t-solo", type=float, default=1.01)
+    parser.add_argument(
+        "--quick", action="store_true", help="stage 1 with one setting (1e-4, examples) and 2 shuffles"
+    )
     args = parser.parse_args(argv)
 
     items: list[Labelled] = read_messages()
@@ -190,7 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     def vectors(texts: list[str]) -> np.ndarray[Any, Any]:
         return features(embed([prefold(t) for t in texts]), texts)
 
-    tune = [i for i in items if i.split == "tune"]
+    # "tune" below is every split already used for tuning (USED); SEALED is never read here
+    # except in --final, in aggregate.
+    tune = [i for i in items if i.split in USED]
     x = vectors([i.text for i in tune])
     y = np.array([RANK[i.label] for i in tune])
     ex_texts = [e.text for e in lexicon.risk_examples] + list(lexicon.safe_examples)
@@ -200,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     is_high = y == 2
 
     rules_screener = Screener(lexicon, similarity=False)
-    full_screener = Screener(lexicon)
+    full_screener = Screener(lexicon, classifier=False)  # rules + similarity, never the shipped weights
     rules = Rules(rules_screener)
 
     if not args.final:
@@ -220,10 +248,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{FALSE_ALARM:.1%} and 5%, and the ordinary→high at recall {RECALL_GOAL}"
         )
         best = None
-        for with_examples in (False, True):
-            for penalty in PENALTIES:
+        repeats = 2 if args.quick else REPEATS
+        for with_examples in (True,) if args.quick else (False, True):
+            for penalty in (1e-4,) if args.quick else PENALTIES:
                 found = []
-                for seed in range(REPEATS):
+                for seed in range(repeats):
                     p = out_of_fold(x, y, extra if with_examples else None, penalty, seed)
                     at_goal = threshold_for_recall(p[:, 2], is_high)
                     found.append(
@@ -247,11 +276,11 @@ def main(argv: list[str] | None = None) -> int:
         _, penalty, with_examples = best
         print(
             f"\nbest: penalty {penalty:g}, lexicon examples {with_examples}; thresholds and "
-            f"combinations out-of-fold over {REPEATS + 2} shuffles:"
+            f"combinations out-of-fold over {repeats + 2} shuffles:"
         )
         runs = [
             out_of_fold(x, y, extra if with_examples else None, penalty, seed)
-            for seed in range(REPEATS + 2)
+            for seed in range(repeats + 2)
         ]
         t_high = statistics.mean(false_alarm_threshold(p, y, FALSE_ALARM) for p in runs)
         t_concern = statistics.mean(
@@ -263,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{t_concern:.4f} (ordinary→concern+ 10% out-of-fold)"
         )
         print(HEADER)
-        for variant in ("classifier", *VARIANTS):
+        named = [(variant, 1.0) for variant in ("classifier", *VARIANTS[:-1])]
+        named += [("shipped", t_solo) for t_solo in SOLO]
+        for variant, t_solo in named:
             ms = []
             for p in runs:
                 clf = classify(p, t_high, t_concern)
@@ -271,14 +302,15 @@ def main(argv: list[str] | None = None) -> int:
                     clf
                     if variant == "classifier"
                     else [
-                        combine(variant, a, b, c)
-                        for a, b, c in zip(tune_rules, tune_sim, clf, strict=True)
+                        combine(variant, a, b, c, float(ph), t_solo)
+                        for a, b, c, ph in zip(tune_rules, tune_sim, clf, p[:, 2], strict=True)
                     ]
                 )
                 ms.append(metrics(labels, levels))
+            name = f"{variant} t_solo {t_solo}" if variant == "shipped" else variant
             print(
                 row(
-                    f"{variant} (tune, out-of-fold)",
+                    f"{name} (tune, out-of-fold)",
                     {k: statistics.mean(m[k] for m in ms) for k in ms[0]},
                 )
             )
@@ -289,11 +321,12 @@ def main(argv: list[str] | None = None) -> int:
     tx, ty = (np.vstack([x, extra[0]]), np.concatenate([y, ex_y])) if args.examples else (x, y)
     fitted = fit(tx, ty, penalty=args.penalty)
     print(
-        f"stage 2: fitted on tune{' + lexicon examples' if args.examples else ''}, "
+        f"stage 2: fitted on {'+'.join(USED)}{' + lexicon examples' if args.examples else ''}, "
         f"penalty {args.penalty:g}, t_high {args.t_high}, t_concern {args.t_concern}"
     )
     print(HEADER)
-    for split in SPLITS:
+    # In-sample splits first (they flatter), then the sealed ones, in aggregate only.
+    for split in (*USED, *SEALED):
         part = [i for i in items if i.split == split]
         lab = [i.label for i in part]
         n = (
@@ -308,7 +341,10 @@ def main(argv: list[str] | None = None) -> int:
         print(row(f"rules+similarity (current) / {split}", metrics(lab, sim), n))
         print(row(f"classifier / {split}", metrics(lab, clf), n))
         for variant in VARIANTS:
-            levels = [combine(variant, a, b, c) for a, b, c in zip(r, sim, clf, strict=True)]
+            levels = [
+                combine(variant, a, b, c, float(ph), args.t_solo)
+                for a, b, c, ph in zip(r, sim, clf, p[:, 2], strict=True)
+            ]
             print(row(f"{variant} / {split}", metrics(lab, levels), n))
     # latency of one message: embedding + classifier + rules (+ similarity for *_sim)
     texts = [i.text for i in items]

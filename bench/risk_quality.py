@@ -1,8 +1,9 @@
 """Risk screener quality: recall and precision for `high` on the hand-labelled messages.
 
 Reads bench/risk_messages.tsv (split, label, kind, text), screens every message with the lexicon
-in states/safety/lexicon.yaml and prints, for all messages and for each split (`tune`, used while
-writing the lexicon; `heldout`, `heldout2` and `heldout3`, never used to tune it, see SPLITS):
+in states/safety/lexicon.yaml and prints, for all messages and for each split (`tune`, `heldout`,
+`heldout2`, `heldout3` and `tune5`, used while writing the lexicon and fitting the classifier;
+`heldout4`, sealed: never read message by message nor trained on, see SPLITS):
 
 * recall and precision of `high`;
 * the share of `high` messages screened `none` (missed entirely, not even a concern);
@@ -14,12 +15,12 @@ Each split is scored three times: by the rules alone, by the rules plus similari
 to embed the whole set as one batch and the memory the model adds (RSS delta).
 
 The figures are appended to bench/RESULTS.md unless --no-append is given; --misses SPLIT lists
-the messages of that split whose level differs from the label (`tune` only, it refuses the
-held-out splits);
+the messages of that split whose level differs from the label (used splits only, it refuses
+the sealed one);
 --distribution prints the similarity scores of tune `high` and tune ordinary messages, the
 evidence for the thresholds in yorisoi/safety/screen.py (tune only, never held-out).
 
-Usage: /work/venv/bin/python bench/risk_quality.py [--no-append] [--misses tune] [--distribution]
+Usage: /work/venv/bin/python bench/risk_quality.py [--no-append] [--misses SPLIT] [--distribution]
 """
 
 from __future__ import annotations
@@ -53,8 +54,15 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 # tune: used while writing the lexicon. heldout: the first held-out batch (read, never tuned
 # on, by the second round's author). heldout2: written in the second round before any change
 # to the screener, scored only in aggregate. heldout3: written in the fourth round, before any
-# change, by that round's author; scored only in aggregate.
-SPLITS = ("tune", "heldout", "heldout2", "heldout3")
+# change, by that round's author; scored only in aggregate. In round 5 (2026-11-23) heldout,
+# heldout2 and heldout3 were opened and used for tuning (rules and classifier) like tune, and
+# tune5 was written for training; heldout4 was written before any round-5 change by an author
+# who saw neither the rules nor the other messages, and is scored only in aggregate.
+SPLITS = ("tune", "heldout", "heldout2", "heldout3", "tune5", "heldout4")
+SEALED = ("heldout4",)
+"""Splits never read message by message and never trained on: the only honest test left."""
+USED = tuple(split for split in SPLITS if split not in SEALED)
+"""Splits the rules and the classifier were tuned on (in-sample: their figures flatter)."""
 RECALL_GOAL = 0.95
 ORDINARY_HIGH_GOAL = 0.03
 
@@ -232,9 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         "--distribution", action="store_true", help="print tune similarity score quantiles"
     )
     args = parser.parse_args(argv)
-    if args.misses and args.misses != "tune":
+    if args.misses and args.misses not in USED:
         # Listing held-out misses is how a held-out set quietly becomes a tuning set.
-        parser.error("--misses lists the tune split only")
+        parser.error(f"--misses lists a split already used for tuning only: {', '.join(USED)}")
 
     items = read_messages()
     started = time.perf_counter()
@@ -294,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
             f"multilingual v3, numpy, one thread), thresholds concern {SIMILAR_CONCERN}, "
             f"high {SIMILAR_HIGH} (risk, margin); classifier yorisoi/safety/classifier.npz "
             f"(thresholds high {learned.classifier.high}, concern {learned.classifier.concern}, "
-            f"fitted on tune only); Python {platform.python_version()}; latency "
+            f"fitted on {', '.join(USED)}); Python {platform.python_version()}; latency "
             "per message after one warm-up pass."
         )
         with RESULTS.open("a", encoding="utf-8") as out:

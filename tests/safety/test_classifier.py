@@ -24,6 +24,7 @@ from yorisoi.safety.screen import (
     CLASSIFIER_UNAVAILABLE,
     Screener,
 )
+from yorisoi.safety.similar import Match
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -80,13 +81,35 @@ def test_an_idiom_caps_the_classifier_at_concern(
     screener: Screener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert screener.classifier is not None
-    monkeypatch.setattr(type(screener.classifier), "level", lambda *_args: "high")
+    monkeypatch.setattr(type(screener.classifier), "judge", lambda *_args: ("high", False))
     assert screener.screen("死ぬほど笑った").level is Level.CONCERN
     assert screener.screen("死にたいわけじゃない").level is Level.CONCERN
     # Alone (no rule, no similarity behind it) the classifier raises to concern, not high.
     assert screener.screen("今日は天気がいいね").level is Level.CONCERN
     # With a rule's concern behind it, its high stands.
     assert screener.screen("もう限界").level is Level.HIGH
+
+
+def test_a_sure_classifier_says_high_alone_but_never_past_an_idiom(
+    screener: Screener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert screener.classifier is not None
+    monkeypatch.setattr(type(screener.classifier), "judge", lambda *_args: ("high", True))
+    assert screener.screen("今日は天気がいいね").level is Level.HIGH
+    assert screener.screen("死ぬほど笑った").level is Level.CONCERN
+
+
+def test_similarity_alone_says_high_only_with_the_classifier(
+    screener: Screener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert screener.classifier is not None
+    assert screener.similarity is not None
+    close = Match(risk=0.99, margin=0.9, category="suicide")
+    monkeypatch.setattr(type(screener.similarity), "score", lambda *_args: close)
+    monkeypatch.setattr(type(screener.classifier), "judge", lambda *_args: ("concern", False))
+    assert screener.screen("今日は天気がいいね").level is Level.CONCERN
+    monkeypatch.setattr(type(screener.classifier), "judge", lambda *_args: ("high", False))
+    assert screener.screen("今日は天気がいいね").level is Level.HIGH
 
 
 def test_a_classifier_failing_on_a_message_makes_it_concern(
@@ -97,7 +120,7 @@ def test_a_classifier_failing_on_a_message_makes_it_concern(
     def broken(*_args: object) -> str:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(type(screener.classifier), "level", broken)
+    monkeypatch.setattr(type(screener.classifier), "judge", broken)
     result = screener.screen("今日は天気がいいね")
     assert result.level is Level.CONCERN
     assert CLASSIFIER_ERROR in result.reasons

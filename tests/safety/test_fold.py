@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yorisoi.safety.fold import analyse, fold, kana_fold, lemma_forms, prefold
+from yorisoi.safety.fold import analyse, fold, kana_fold, lemma_forms, prefold, romaji_reading
 
 
 @pytest.mark.parametrize(
@@ -97,3 +97,22 @@ def test_lemma_forms_of_one_word_and_of_several() -> None:
     assert forms is not None
     assert {"飛び降りる", "飛び下りる"} <= forms
     assert lemma_forms("この子") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("shinitai", "しにたい"),
+        ("risuka shitai ima", "りすかしたいいま"),
+        ("sayonara minna", "さよならみんな"),
+        ("Kietai", "きえたい"),
+        ("shinu hodo nemui www", "しぬほどねむいwww"),
+    ],
+)
+def test_a_message_in_romaji_has_a_kana_reading(typed: str, read: str) -> None:
+    assert romaji_reading(typed) == read
+
+
+@pytest.mark.parametrize("typed", ["ok line", "I want to die", "OD shita", "www", "死にたい ok"])
+def test_english_chat_marks_and_mixed_script_have_no_kana_reading(typed: str) -> None:
+    assert romaji_reading(typed) is None

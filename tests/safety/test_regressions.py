@@ -3,7 +3,8 @@
 Each message here was screened at a wrong level on the `tune` split of
 bench/risk_messages.tsv (or found by hand while working on the screener) and fixed; it stays
 here so that a later lexicon edit or threshold change cannot quietly bring the mistake back.
-Held-out messages of the bench are never listed here: that would make them tuning messages.
+Sealed messages of the bench (heldout4) are never listed here: that would make them tuning
+messages. Since round 5 heldout, heldout2 and heldout3 are tuning messages too.
 
 Add a message when a mistake is fixed, with the round it was found in. These run the full
 screener (rules and similarity by meaning), as the bot does.
@@ -71,6 +72,31 @@ HIGH = [
     "息子を車に置いたまま買い物してる",
     "この子がいなくなればいいのにって叩いちゃった",  # child far from the verb
     "手首から血が出てる",  # was none while a 手首 safe example was tried
+    # Round 5 (the opened held-out splits and tune5: time set, farewells, places, blades).
+    "しぬ準備できた",  # a bare death word was concern
+    "明日学校行く前に死ぬ",
+    "死ねたらいいのにってずっと考えてる",
+    "今日で全部おしまいにしようと思ってる",
+    "ばいばい、みんなありがとう",
+    "今までお世話になりました。探さないでください",
+    "今ベランダの手すりに座ってる",
+    "リスカ止まらない",  # 止まらない was read as a negation
+    "お風呂場でカミソリの刃出した",
+    "母に熱湯かけられた",
+    "夫に階段から突き落とされた",
+    "shinitai",  # romaji
+    "risuka shitai ima",
+    "剃刀買ってきた。今夜切る",
+    "メジコン3箱買ってきた。今日いく",
+    "ﾊﾟﾌﾞﾛﾝ 一箱いった",
+    "明日の朝、学校行く前に線路いくわ",
+    "インスタに最後の投稿した。あとは行くだけ",
+    "首つるのにちょうどいい場所ってどこだろ",
+    "抱っこしてたら床に落としたくなった",
+    "ﾑｽﾒ ﾅｹﾞﾀｲ ｺﾜｲ",
+    "子ども2人残して出ていく。今夜",
+    "ベランダに出されて鍵閉められた。裸足",
+    "先輩たちに囲まれてる。金出せって",
 ]
 CONCERN = [
     "自殺なんて考えたことない",  # was high: 考えたことない was not a negation
@@ -104,10 +130,33 @@ NONE = [
     "海に入ったら冷たかった",
     "最後のLINEスタンプ買った",
     "赤ちゃんを車に乗せて買い物行った",
+    # Round 5.
+    "恥ずかしすぎて死ねる",
+    "明日のテストで死ぬ",
+    "shinu hodo nemui www",  # od was found inside hodo
+    "助けて〜数学わからん",
+    "キャンプ用にテント張るロープ買った",
+    "フォートナイトでバスから飛び降りる瞬間が好き",
+    "呪術の最新話、あのキャラ殺されたの信じられん",
+    "歌詞に「消えてしまいたい」ってある曲、なんだっけ",
+    "社会の調べ学習で自殺対策のこと調べてる。統計どこで見れる？",
+    "宿題今夜中に終わらせる",
 ]
 NOT_HIGH = [
     # Round 4: similarity raised these to high; a described act caps meaning at concern.
     "殴らない夫で本当によかった",
+    # Round 5: similarity alone said high; the classifier must agree now.
+    "子どもに怒鳴ってしまった",
+    "生きてる意味ってなんだろう",
+    # Round 5: the past, and negations the rules did not know.
+    "去年ODして運ばれたことある",
+    "中学のとき腕切ってた。今は大学生で、もう何年もしてない",
+    "しにたいとかじゃなくて、なんか全部めんどい",
+    "死のうとは思ってないよ、安心して。ただ話聞いてほしい",
+    "助けてって言いたいけど言える人がいない",
+    "今日はもうおしまい、寝る",
+    "まだ おきてる 1",  # the classifier alone was sure of high (P >= 0.9): solo is off
+    "safe",  # romaji too (さふぇ): both readings are screened
 ]
 
 

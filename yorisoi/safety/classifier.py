@@ -8,8 +8,8 @@ v3), and a softmax regression with an L2 penalty and balanced class weights is f
 vectors, with numpy only (accelerated gradient descent; a few hundred messages train in tens
 of seconds; the fitted weights ship with the package as `classifier.npz`, refitted by
 bench/risk_classifier_fit.py, never downloaded). tests/safety/test_classifier.py checks that
-the shipped weights were fitted on the current training data (tune split of
-bench/risk_messages.tsv and the lexicon's examples) by its digest.
+the shipped weights were fitted on the current training data (the used splits of
+bench/risk_messages.tsv, never the sealed one, and the lexicon's examples) by its digest.
 """
 
 from __future__ import annotations
@@ -159,35 +159,41 @@ def training_digest(rows: Sequence[tuple[str, str]]) -> str:
 class RiskClassifier:
     """The shipped classifier and its thresholds on P(high) and P(concern or high).
 
-    Both thresholds were chosen by 5-fold cross-validation on the tune split only: `high` at
-    the point where 2.5 % of ordinary tune messages are raised out-of-fold, `concern` where
-    10 % are (bench/risk_classifier.py; bench/RESULTS.md).
+    The thresholds were chosen by 5-fold cross-validation on the splits used for tuning
+    (bench/risk_classifier.py; bench/RESULTS.md): `high` at the point where 2.5 % of ordinary
+    messages are raised out-of-fold, `concern` where 10 % are. `solo` is the P(high) at which
+    the screener lets the classifier say `high` with no lexicon rule behind it (above 1: never).
     """
 
     fitted: Fitted
     high: float
     concern: float
     digest: str
+    solo: float = 2.0
 
     def level(self, embedding: Any, message: str) -> str:
         """Return `none`, `concern` or `high` for one embedded message."""
+        return self.judge(embedding, message)[0]
+
+    def judge(self, embedding: Any, message: str) -> tuple[str, bool]:
+        """Return the level of one embedded message and whether P(high) reaches `solo`."""
         p = probabilities(self.fitted, features(np.asarray(embedding)[None, :], [message]))[0]
         if p[2] >= self.high:
-            return "high"
+            return "high", bool(p[2] >= self.solo)
         if 1.0 - p[0] >= self.concern:
-            return "concern"
-        return "none"
+            return "concern", False
+        return "none", False
 
 
 def save_classifier(
-    path: Path, fitted: Fitted, *, high: float, concern: float, digest: str
+    path: Path, fitted: Fitted, *, high: float, concern: float, digest: str, solo: float = 2.0
 ) -> None:
     """Write a fitted classifier, its thresholds and its training digest to `path`."""
     np.savez(
         path,
         weights=fitted.weights.astype(np.float32),
         bias=fitted.bias.astype(np.float32),
-        thresholds=np.array([high, concern]),
+        thresholds=np.array([high, concern, solo]),
         gram_dimensions=np.array(GRAM_DIMENSIONS),
         gram_weight=np.array(GRAM_WEIGHT),
         digest=np.array(digest),
@@ -203,8 +209,9 @@ def load_classifier(path: Path = WEIGHTS) -> RiskClassifier:
             raise ValueError(f"{path}: fitted with other features; refit it")
         weights = data["weights"].astype(np.float64)
         bias = data["bias"].astype(np.float64)
-        high, concern = (float(v) for v in data["thresholds"])
+        high, concern, *more = (float(v) for v in data["thresholds"])
+        solo = more[0] if more else 2.0
         digest = str(data["digest"])
     if weights.ndim != 2 or weights.shape[1] != len(CLASSES) or bias.shape != (len(CLASSES),):
         raise ValueError(f"{path}: weights of shape {weights.shape}, bias {bias.shape}")
-    return RiskClassifier(Fitted(weights, bias), high, concern, digest)
+    return RiskClassifier(Fitted(weights, bias), high, concern, digest, solo)

@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+import jaconv
 from sudachipy import Dictionary, SplitMode, Tokenizer
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "kana_fold",
     "lemma_forms",
     "prefold",
+    "romaji_reading",
 ]
 
 # Emoji that stand for a risky word in chat: "💊全部飲んだ" reads as 薬全部飲んだ.
@@ -114,6 +116,45 @@ _KATAKANA_RUN = re.compile(r"[ァ-ヶー]+")
 # A stretched vowel after hiragana or a kanji-kana word: しにたーい, つらーーい, しにた〜い.
 _STRETCH = re.compile(r"(?<=[ぁ-ゖ一-龯])[ー〜～~]+")
 _LONG_RUN = re.compile(r"([ぁ-ゖ])\1{2,}")
+
+
+# A word of Hepburn or kunrei romaji, syllable by syllable (shinitai, kietai, risuka, jisatsu):
+# the check keeps English (line, love, ok) and chat marks (www, od) from being read as kana.
+_ROMAJI_WORD = re.compile(
+    r"(?:(?:[kgsztdnhbpmr]y|sh|ch|ts|j|f|[kgsztdnhbpmyrwv])?[aiueo]|n(?![aiueoy])"
+    r"|([kgstdhbpmrfjcz])(?=\1))+"
+)
+_ASCII_WORD = re.compile(r"[a-z]+")
+_NN = re.compile(r"nn(?=[aiueoy])")
+_JAPANESE = re.compile(r"[ぁ-ゖァ-ヺ一-龯]")
+
+
+def romaji_reading(text: str) -> str | None:
+    """Return a message typed in romaji (kietai. mou genkai) read in hiragana, or None.
+
+    Only a message with no Japanese script at all whose every word is romaji syllable by
+    syllable: `shinitai` reads しにたい; `ok line` and `i want to die` have no reading. English
+    words can be romaji too (safe, die), so the screener reads both and keeps the higher level.
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    if _JAPANESE.search(text):
+        return None
+    # www and w are laughter in any script; they neither block nor take part in the reading.
+    words = [word.rstrip("w") for word in _ASCII_WORD.findall(text)]
+    words = [word for word in words if len(word) >= 2]
+    if not words or not all(_ROMAJI_WORD.fullmatch(word) for word in words):
+        # An English sentence (i want to die) is left to the model, not misread as kana.
+        return None
+    # jaconv reads "nn" as ん even before a vowel (minna → みんあ): n' says where ん ends.
+    # Spaces in romaji part words, not phrases (shinu hodo nemui is 死ぬほど眠い): dropped.
+    text = _WHITESPACE.sub("", text)
+    def read(match: re.Match[str]) -> str:
+        word = match.group(0)
+        # No romaji syllable ends in w: trailing w is laughter (nemuiwww), kept as typed.
+        stem = word.rstrip("w")
+        return str(jaconv.alphabet2kana(_NN.sub("n'n", stem))) + word[len(stem) :]
+
+    return _ASCII_WORD.sub(read, text.strip())
 
 
 def _emoji_to_words(text: str) -> str:

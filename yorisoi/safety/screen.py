@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from yorisoi.safety.classifier import RiskClassifier, load_classifier
-from yorisoi.safety.fold import Word, analyse, is_separator, kana_fold, prefold
+from yorisoi.safety.fold import Word, analyse, is_separator, kana_fold, prefold, romaji_reading
 from yorisoi.safety.lexicon import (
     DEFAULT_LEXICON,
     Entry,
@@ -107,6 +107,10 @@ REPEAT_WINDOW = timedelta(days=1)
 NEGATION_REACH = 3
 # Words after a match that turn a following ない into "nothing but" (folded spellings).
 NOT_NEGATING = ("しか", "以外", "いがい", "ほか")
+# リスカ止まらない, 切るのやめられない: the ない says the act cannot be stopped, the opposite of
+# a negation of it.
+COMPULSION = ("止まらない", "とまらない", "止まんない", "とまんない", "やめられない", "止められない",
+              "辞められない", "やめらんない")
 NEGATED = "negated"
 ATTRIBUTIVE = "attributive"
 # What follows a ない that makes it no negation of the match (folded: small ゃ reads や): must (切らないと, 飲まなきゃ,
@@ -180,13 +184,23 @@ def _spans(entry: Entry, text: _Text) -> list[tuple[int, int]]:
     for phrase in entry.phrases:
         at = text.folded.find(phrase)
         while at != -1:
-            spans.append((at, at + len(phrase)))
+            if not _inside_a_latin_word(text.folded, at, at + len(phrase)):
+                spans.append((at, at + len(phrase)))
             at = text.folded.find(phrase, at + 1)
     for pattern in entry.lemmas:
         spans.extend(_sequence_spans(pattern, text.words, entry.gap))
     for regex in entry.regexes:
         spans.extend(match.span() for match in regex.finditer(text.folded))
     return spans
+
+
+def _inside_a_latin_word(folded: str, begin: int, end: int) -> bool:
+    """True if a phrase in Latin letters (od) was found inside a longer word (hodo, good)."""
+    if not folded[begin:end].isascii():
+        return False
+    before = folded[begin - 1] if begin > 0 else ""
+    after = folded[end] if end < len(folded) else ""
+    return (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())
 
 
 def _clause(folded: str, begin: int, end: int) -> tuple[int, int]:
@@ -267,6 +281,8 @@ class Screener:
         # 死ぬしかない, 死ぬ以外ない: the ない says there is nothing else, it negates nothing
         # (the match may end before しか or, for the phrase 死ぬしか, after it).
         if after.startswith(NOT_NEGATING) or folded[:end].endswith(NOT_NEGATING):
+            return None
+        if after.lstrip("がをのもは、 ").startswith(COMPULSION):
             return None
         if any(marker in folded[begin:end] for marker in OBLIGATION):
             # 切らないと眠れない: the match holds a "must"; the ない after it belongs to that
@@ -409,7 +425,8 @@ class Screener:
         if self.classifier is None:
             return Screening(screened.level, (*screened.reasons, CLASSIFIER_UNAVAILABLE))
         try:
-            level = Level(self.classifier.level(vector, message))
+            said, sure = self.classifier.judge(vector, message)
+            level = Level(said)
         except Exception:
             log.exception("risk classifier failed; counting the message as concern")
             level = max(screened.level, Level.CONCERN, key=lambda each: each.rank)
@@ -418,18 +435,34 @@ class Screener:
             # 死ぬほど笑った, 死にたいわけじゃない: the rules read the words the model reacts
             # to; chosen on tune by cross-validation (fewer false alarms, same recall).
             level = Level.CONCERN
-        if level is Level.HIGH and not _by_rule(screened):
-            # Alone, the classifier calls short everyday lines (まだ おきてる, だれか きいて)
-            # `high`, and with the similarity check it calls a mother's self-blame
-            # (こどもに どなって しまった) `high`; a crisis reply to those would teach people
-            # to ignore it. Without a lexicon rule behind it, it only raises to `concern`
-            # (shown to responders): `high` needs a rule to agree.
+        by_meaning = screened.level is Level.HIGH and not _by_rule(screened)
+        if by_meaning and level is not Level.HIGH:
+            # Resemblance to an example alone said `high`, the classifier does not agree: on
+            # the used splits that was right 12 times and wrong 9 (子どもに怒鳴ってしまった,
+            # 生きてる意味ってなんだろう). Two machine signals agreeing are needed for `high`.
+            screened = Screening(Level.CONCERN, screened.reasons)
+        if level is Level.HIGH and not sure and not by_meaning and not _by_rule(screened):
+            # Alone, the classifier called short everyday lines (まだ おきてる, だれか きいて)
+            # `high`, and with the similarity check a mother's self-blame (こどもに どなって
+            # しまった); a crisis reply to those would teach people to ignore it. Without a
+            # lexicon rule or the similarity check behind it, it only raises to `concern`
+            # (shown to responders), unless it is sure (P(high) >= its `solo` threshold).
             level = Level.CONCERN
         if level.rank <= screened.level.rank:
             return screened
         return Screening(level, (f"{CLASSIFIER}:{level.value}", *screened.reasons))
 
     def _screen(self, message: str) -> Screening:
+        """Screen `message`, and its kana reading if it was typed in romaji; the higher wins."""
+        screened = self._screen_one(message)
+        reading = romaji_reading(message)
+        if reading is None:
+            return screened
+        # shinitai is しにたい; "safe" or "die" are romaji too, so both readings are screened.
+        read = self._screen_one(reading)
+        return read if read.level.rank > screened.level.rank else screened
+
+    def _screen_one(self, message: str) -> Screening:
         """Screen `message` with the rules, then raise it by meaning and by the classifier."""
         ruled, excused = self._rules(message)
         negated = any(reason.endswith(f":{NEGATED}") for reason in ruled.reasons)
