@@ -25,6 +25,7 @@ from yorisoi.states.loader import (
     as_mapping,
     as_text,
     check_keys,
+    nonblank_text,
     read_content_file,
     read_yaml,
     top_mapping,
@@ -124,16 +125,6 @@ class SynonymGroup:
 # --- entries ------------------------------------------------------------------------------------
 
 
-def _nonblank(report: Problems, raw: LineMap, key: str, what: str) -> str | None:
-    """Return the text under `key`, reporting it when it is not text or is blank."""
-    line = raw.key_lines[key]
-    value = as_text(report, raw[key], line, f"{key} of {what}")
-    if value is not None and not value.strip():
-        report.add(line, f"{key} of {what} is blank")
-        return None
-    return value
-
-
 def listed_texts(report: Problems, raw: LineMap, key: str, what: str) -> list[tuple[str, int]] | None:
     """Return the texts listed under `key` with their lines, reporting bad items."""
     items = as_list(report, raw[key], raw.key_lines[key], f"{key} of {what}")
@@ -164,7 +155,7 @@ def _entry(report: Problems, item: Any, line: int, number: int) -> Entry | None:
     values: dict[str, str | None] = {key: None for key in ENTRY_REQUIRED}
     for key in ENTRY_REQUIRED:
         if key in raw:
-            values[key] = _nonblank(report, raw, key, what)
+            values[key] = nonblank_text(report, raw, key, what, strip=False)
     entry_id, category, audience = values["id"], values["category"], values["audience"]
     if entry_id is not None and not ENTRY_ID.fullmatch(entry_id):
         report.add(
@@ -190,7 +181,7 @@ def _entry(report: Problems, item: Any, line: int, number: int) -> Entry | None:
             f"answer of {what} is {len(answer)} characters; a LINE text message allows at most "
             f"{MAX_ANSWER}",
         )
-    label = _nonblank(report, raw, "label", what) if "label" in raw else ""
+    label = nonblank_text(report, raw, "label", what, strip=False) if "label" in raw else ""
     if label is not None and len(label) > MAX_LABEL:
         report.add(
             raw.key_lines["label"],

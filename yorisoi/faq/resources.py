@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,11 @@ from yorisoi.faq.model import AUDIENCES, RESOURCE_ID, listed_texts, read_text, t
 from yorisoi.states.loader import (
     LineMap,
     Problems,
+    as_date,
     as_list,
     as_mapping,
-    as_text,
     check_keys,
+    nonblank_text,
 )
 from yorisoi.states.model import FlowProblem
 
@@ -80,28 +80,10 @@ class Resource:
         return {key: value for key, value in self.details.items() if key in self.unverified}
 
 
-def _text(report: Problems, raw: LineMap, key: str, what: str) -> str | None:
-    """Return the non-blank text under `key`, reporting anything else."""
-    line = raw.key_lines[key]
-    value = as_text(report, raw[key], line, f"{key} of {what}")
-    if value is not None and not value.strip():
-        report.add(line, f"{key} of {what} is blank")
-        return None
-    return value.strip() if value is not None else None
-
-
 def _checked(report: Problems, raw: LineMap, what: str) -> str | None:
     """Return the `checked` date as YYYY-MM-DD, reporting anything else."""
-    value, line = raw["checked"], raw.key_lines["checked"]
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip()).isoformat()
-        except ValueError:
-            pass
-    report.add(line, f"checked of {what} must be a date written YYYY-MM-DD")
-    return None
+    day = as_date(report, raw["checked"], raw.key_lines["checked"], f"checked of {what}")
+    return None if day is None else day.isoformat()
 
 
 def _strings(report: Problems, raw: LineMap, key: str, what: str) -> list[str] | None:
@@ -123,7 +105,7 @@ def _resource(report: Problems, item: Any, line: int, number: int) -> Resource |
     texts: dict[str, str | None] = {}
     for key in ("id", "name", "purpose", *DETAILS, "audience", "note"):
         if key in raw:
-            texts[key] = _text(report, raw, key, what)
+            texts[key] = nonblank_text(report, raw, key, what)
     resource_id = texts.get("id")
     if resource_id is not None and not RESOURCE_ID.fullmatch(resource_id):
         report.add(raw.key_lines["id"], f"id {resource_id!r} is not valid: use lowercase letters, digits, _ and .")

@@ -39,6 +39,7 @@ from yorisoi.states.loader import (
     as_mapping,
     as_text,
     check_keys,
+    nonblank_text,
     read_content_file,
     read_yaml,
     top_mapping,
@@ -147,11 +148,8 @@ def _key(report: Problems, raw: LineMap, where: str) -> str | None:
 
 def _label(report: Problems, raw: LineMap, name: str, where: str, limit: int) -> str | None:
     line = raw.key_lines[name]
-    text = as_text(report, raw[name], line, f"{name} of {where}")
+    text = nonblank_text(report, raw, name, where, strip=False)
     if text is None:
-        return None
-    if not text.strip():
-        report.add(line, f"{name} of {where} is blank")
         return None
     if len(text) > limit:
         report.add(line, f"{name} of {where} is {len(text)} characters; at most {limit}")

@@ -35,6 +35,7 @@ import jpholiday
 from yorisoi.states.loader import (
     LineMap,
     Problems,
+    as_date,
     as_list,
     as_mapping,
     as_text,
@@ -73,7 +74,6 @@ DAY = 24 * 60  # minutes
 
 _RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SHORT_WEEKDAYS = "月火水木金土日"
 
 
@@ -394,20 +394,7 @@ def parse_weekly(report: Problems, raw: LineMap) -> tuple[tuple[OpeningRange, ..
 
 def _exception_date(report: Problems, raw: LineMap, where: str) -> date | None:
     """Return the date of one exception, reporting a bad one."""
-    value, line = raw["date"], raw.key_lines["date"]
-    if isinstance(value, datetime):
-        report.add(line, f"date of {where} has a time; write the date alone, e.g. 2026-12-31")
-        return None
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    shown = repr(value) if isinstance(value, str) else describe_value(value)
-    report.add(line, f"date of {where} is {shown}, not a date such as 2026-12-31")
-    return None
+    return as_date(report, raw["date"], raw.key_lines["date"], f"date of {where}", "2026-12-31")
 
 
 def _exceptions(report: Problems, raw: LineMap) -> dict[date, tuple[OpeningRange, ...]]:

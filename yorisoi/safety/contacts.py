@@ -43,6 +43,7 @@ from yorisoi.operators.hours import (
 from yorisoi.states.loader import (
     LineMap,
     Problems,
+    as_date,
     as_list,
     as_mapping,
     as_text,
@@ -50,6 +51,7 @@ from yorisoi.states.loader import (
     check_keys,
     describe_value,
     load_content,
+    nonblank_text,
     top_mapping,
 )
 from yorisoi.states.model import FlowInvalid, FlowProblem
@@ -245,16 +247,6 @@ def _timezone(report: Problems, raw: LineMap) -> ZoneInfo | None:
         return None
 
 
-def _text(report: Problems, raw: LineMap, key: str, where: str) -> str | None:
-    """Return the non-blank text under `key`, reporting anything else."""
-    line = raw.key_lines[key]
-    value = as_text(report, raw[key], line, f"{key} of {where}")
-    if value is not None and not value.strip():
-        report.add(line, f"{key} of {where} is blank")
-        return None
-    return value.strip() if value is not None else None
-
-
 def _bool(report: Problems, raw: LineMap, key: str, where: str) -> bool | None:
     """Return the boolean under `key`, reporting anything else."""
     value = raw[key]
@@ -262,23 +254,6 @@ def _bool(report: Problems, raw: LineMap, key: str, where: str) -> bool | None:
         return value
     shown = repr(value) if isinstance(value, str) else describe_value(value)
     report.add(raw.key_lines[key], f"{key} of {where} is {shown}; write true or false")
-    return None
-
-
-def _date(report: Problems, value: Any, line: int, what: str) -> date | None:
-    """Return a YAML date such as 2026-11-23, reporting anything else."""
-    if isinstance(value, datetime):
-        report.add(line, f"{what} has a time; write the date alone, e.g. 2026-11-23")
-        return None
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    shown = repr(value) if isinstance(value, str) else describe_value(value)
-    report.add(line, f"{what} is {shown}, not a date such as 2026-11-23")
     return None
 
 
@@ -387,7 +362,7 @@ def _exceptions(report: Problems, raw: LineMap, where: str) -> dict[date, tuple[
             continue
         check_keys(report, entry, what, EXCEPTION_KEYS, EXCEPTION_KEYS)
         day = (
-            _date(report, entry["date"], entry.key_lines["date"], f"date of {what}")
+            as_date(report, entry["date"], entry.key_lines["date"], f"date of {what}")
             if "date" in entry
             else None
         )
@@ -480,7 +455,7 @@ def _contact(report: Problems, item: Any, line: int, number: int) -> Contact | N
             f"id {contact_id!r} of {where} is not valid: use lowercase letters, digits and _, "
             "starting with a letter",
         )
-    name = _text(report, raw, "name", where) if "name" in raw else None
+    name = nonblank_text(report, raw, "name", where) if "name" in raw else None
     phone: str | None = None
     if "number" in raw:
         value = raw["number"]
@@ -490,7 +465,7 @@ def _contact(report: Problems, item: Any, line: int, number: int) -> Contact | N
                 raw.key_lines["number"], f'number of {where} is a number; quote it, e.g. "{value}"'
             )
         else:
-            phone = _text(report, raw, "number", where)
+            phone = nonblank_text(report, raw, "number", where)
             if phone is not None and not _NUMBER.fullmatch(phone):
                 report.add(
                     raw.key_lines["number"],
@@ -499,21 +474,21 @@ def _contact(report: Problems, item: Any, line: int, number: int) -> Contact | N
                 )
     audience = _audience(report, raw, where) if "audience" in raw else None
     hours = _hours(report, raw, where) if "hours" in raw else None
-    hours_text = _text(report, raw, "hours_text", where) if "hours_text" in raw else None
+    hours_text = nonblank_text(report, raw, "hours_text", where) if "hours_text" in raw else None
     verified = _bool(report, raw, "verified", where) if "verified" in raw else None
     checked = (
-        _date(report, raw["checked"], raw.key_lines["checked"], f"checked of {where}")
+        as_date(report, raw["checked"], raw.key_lines["checked"], f"checked of {where}")
         if "checked" in raw
         else None
     )
-    source = _text(report, raw, "source", where) if "source" in raw else None
+    source = nonblank_text(report, raw, "source", where) if "source" in raw else None
     if verified and source is not None and not _SOURCE.match(source):
         report.add(
             raw.key_lines["source"],
             f"source of the verified {where} must start with the address of the organisation's "
             "own page (https://...)",
         )
-    note = (_text(report, raw, "note", where) or "") if "note" in raw else ""
+    note = (nonblank_text(report, raw, "note", where) or "") if "note" in raw else ""
     if len(report.found) != before:
         return None
     if (

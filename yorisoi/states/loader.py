@@ -20,7 +20,7 @@ import re
 import string
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -77,6 +77,7 @@ TRANSITION_KEYS = ("trigger", "source", "dest", "conditions", "unless")
 TRANSITION_REQUIRED = ("trigger", "source", "dest")
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # --- reading YAML with line numbers -------------------------------------------------------------
@@ -248,6 +249,42 @@ def as_text(report: Problems, value: Any, line: int, what: str) -> str | None:
     if isinstance(value, str):
         return value
     report.add(line, f"{what} must be text, not {describe_value(value)}")
+    return None
+
+
+def nonblank_text(
+    report: Problems, raw: LineMap, key: str, what: str, *, strip: bool = True
+) -> str | None:
+    """Return the text under `key` (stripped unless `strip` is False); report it if blank.
+
+    One wording for every content file: "question of entry 'youth.money' is blank".
+    """
+    line = raw.key_lines[key]
+    value = as_text(report, raw[key], line, f"{key} of {what}")
+    if value is None:
+        return None
+    if not value.strip():
+        report.add(line, f"{key} of {what} is blank")
+        return None
+    return value.strip() if strip else value
+
+
+def as_date(
+    report: Problems, value: Any, line: int, what: str, example: str = "2026-11-23"
+) -> date | None:
+    """Return a YAML date written YYYY-MM-DD (or that text), reporting anything else."""
+    if isinstance(value, datetime):
+        report.add(line, f"{what} has a time; write the date alone, e.g. {example}")
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    shown = repr(value) if isinstance(value, str) else describe_value(value)
+    report.add(line, f"{what} is {shown}, not a date such as {example}")
     return None
 
 

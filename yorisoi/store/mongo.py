@@ -402,23 +402,23 @@ class MongoStore:
         await self._leases.delete_one({"_id": user_id, "owner": owner})
 
     # --- conversations ---------------------------------------------------------------
-    @_guarded
-    async def load_conversation(self, user_id: str) -> Conversation | None:
-        """Return the user's conversation, first finishing a turn a crash left open."""
-        doc = await self._conversations.find_one({"_id": user_id})
+    async def _conversation_where(self, query: dict[str, Any]) -> Conversation | None:
+        """Return the conversation matching `query`, first finishing a turn a crash left open."""
+        doc = await self._conversations.find_one(query)
         if doc is None:
             return None
         await self._finish_turns(doc)
         return _conversation(doc)
 
     @_guarded
+    async def load_conversation(self, user_id: str) -> Conversation | None:
+        """Return the user's conversation, first finishing a turn a crash left open."""
+        return await self._conversation_where({"_id": user_id})
+
+    @_guarded
     async def conversation_by_ref(self, ref: str) -> Conversation | None:
         """Return the conversation with this staff-facing id."""
-        doc = await self._conversations.find_one({"ref": ref})
-        if doc is None:
-            return None
-        await self._finish_turns(doc)
-        return _conversation(doc)
+        return await self._conversation_where({"ref": ref})
 
     @_guarded
     async def list_cases(self, status: CaseStatus, limit: int = 200) -> list[Conversation]:
