@@ -2,8 +2,9 @@
 
 Reads bench/risk_messages.tsv (split, label, kind, text), screens every message with the lexicon
 in states/safety/lexicon.yaml and prints, for all messages and for each split (`tune`, `heldout`,
-`heldout2`, `heldout3` and `tune5`, used while writing the lexicon and fitting the classifier;
-`heldout4`, sealed: never read message by message nor trained on, see SPLITS):
+`heldout2`, `heldout3`, `tune5`, `heldout4`, `tune6`, `fp1`, `heldout5` and `tune7`, used while
+writing the lexicon and fitting the classifier; `heldout6`, sealed: never read message by message nor trained on, see
+SPLITS):
 
 * recall and precision of `high`;
 * the share of `high` messages screened `none` (missed entirely, not even a concern);
@@ -16,11 +17,13 @@ to embed the whole set as one batch and the memory the model adds (RSS delta).
 
 The figures are appended to bench/RESULTS.md unless --no-append is given; --misses SPLIT lists
 the messages of that split whose level differs from the label (used splits only, it refuses
-the sealed one);
+the sealed one); the sealed split is screened only with --sealed (a look at it, to be counted),
+otherwise `used` sums the used splits;
 --distribution prints the similarity scores of tune `high` and tune ordinary messages, the
 evidence for the thresholds in yorisoi/safety/screen.py (tune only, never held-out).
 
-Usage: /work/venv/bin/python bench/risk_quality.py [--no-append] [--misses SPLIT] [--distribution]
+Usage: /work/venv/bin/python bench/risk_quality.py [--no-append] [--sealed] [--misses SPLIT]
+       [--distribution]
 """
 
 from __future__ import annotations
@@ -58,8 +61,18 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 # heldout2 and heldout3 were opened and used for tuning (rules and classifier) like tune, and
 # tune5 was written for training; heldout4 was written before any round-5 change by an author
 # who saw neither the rules nor the other messages, and is scored only in aggregate.
-SPLITS = ("tune", "heldout", "heldout2", "heldout3", "tune5", "heldout4")
-SEALED = ("heldout4",)
+# In round 6 heldout4 was opened (its sealed figures are in bench/RESULTS.md) and used like
+# tune; tune6 was written for training and heldout5 before any round-6 change was scored, by an
+# author who saw neither the rules nor any other message; heldout5 is sealed as heldout4 was.
+# fp1 (round 6): ordinary messages written to share words with risk, to find false alarms.
+# Later in round 6 heldout5 was opened too (after two aggregate looks) and heldout6 written
+# and sealed the same way, before any change made from heldout5's misses was scored; tune7
+# was written for training at the same time.
+SPLITS = (
+    "tune", "heldout", "heldout2", "heldout3", "tune5", "heldout4", "tune6", "fp1", "heldout5",
+    "tune7", "heldout6",
+)
+SEALED = ("heldout6",)
 """Splits never read message by message and never trained on: the only honest test left."""
 USED = tuple(split for split in SPLITS if split not in SEALED)
 """Splits the rules and the classifier were tuned on (in-sample: their figures flatter)."""
@@ -235,6 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-append", action="store_true", help="do not write RESULTS.md")
     parser.add_argument("--misses", metavar="SPLIT", help="list wrong levels in SPLIT")
+    parser.add_argument(
+        "--sealed",
+        action="store_true",
+        help="also score the sealed split (each run is a look at it: count them in the notes)",
+    )
 
     parser.add_argument(
         "--distribution", action="store_true", help="print tune similarity score quantiles"
@@ -244,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         # Listing held-out misses is how a held-out set quietly becomes a tuning set.
         parser.error(f"--misses lists a split already used for tuning only: {', '.join(USED)}")
 
-    items = read_messages()
+    # Without --sealed the sealed split is not even screened: a look at it should be a choice.
+    items = [item for item in read_messages() if args.sealed or item.split in USED]
     started = time.perf_counter()
     rules = load_screener(similarity=False)
     load_seconds = time.perf_counter() - started
@@ -268,8 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         ("rules+similarity+classifier", learned),
     ):
         scored = scored_by[name] = score(each, items)
-        rows[f"{name} / all"] = figures(scored)
-        for split in SPLITS:
+        rows[f"{name} / used"] = figures([s for s in scored if s.item.split in USED])
+        for split in SPLITS if args.sealed else USED:
             rows[f"{name} / {split}"] = figures([s for s in scored if s.item.split == split])
     report = table(rows)
     model = model_figures(screener.similarity, items)

@@ -81,12 +81,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate all content; print file:line: message per problem."""
-    from yorisoi.content import check_content
+    from yorisoi.content import check_content, content_notes
 
     content = Path(args.content) if args.content else _settings(args).content_dir
     problems = check_content(content)
     for problem in problems:
         print(problem)
+    for note in content_notes(content):
+        print(f"note: {note}", file=sys.stderr)
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return 1

@@ -84,6 +84,19 @@ def check_content(content_dir: Path) -> list[FlowProblem]:
     return problems
 
 
+def content_notes(content_dir: Path) -> list[str]:
+    """Return what is worth an admin's attention in valid content but is not a problem."""
+    from yorisoi.safety.classifier import weights_note
+    from yorisoi.safety.lexicon import LexiconInvalid, load_lexicon
+
+    try:
+        lexicon = load_lexicon(content_dir / "states" / "safety" / "lexicon.yaml")
+    except (LexiconInvalid, OSError):
+        return []  # check_content reports it
+    note = weights_note(lexicon)
+    return [note] if note else []
+
+
 def _hours_path(content_dir: Path) -> Path:
     return content_dir / "operators" / "hours.yaml"
 

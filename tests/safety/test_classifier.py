@@ -17,6 +17,7 @@ from yorisoi.safety.classifier import (
     load_classifier,
     probabilities,
     training_digest,
+    weights_note,
 )
 from yorisoi.safety.lexicon import DEFAULT_LEXICON, Level, load_lexicon
 from yorisoi.safety.screen import (
@@ -137,3 +138,13 @@ def test_missing_weights_leave_rules_and_similarity(monkeypatch: pytest.MonkeyPa
     result = screener.screen("今日は天気がいいね")
     assert result.level is Level.NONE
     assert CLASSIFIER_UNAVAILABLE in result.reasons
+
+
+def test_weights_note_says_when_the_weights_do_not_fit(tmp_path: Path) -> None:
+    lexicon = load_lexicon(DEFAULT_LEXICON)
+    assert weights_note(lexicon) is None
+    other = type(lexicon)(lexicon.file, lexicon.entries, lexicon.negations, safe_examples=("はい",))
+    assert "fitted on other examples" in (weights_note(other) or "")
+    broken = tmp_path / "classifier.npz"
+    broken.write_bytes(b"not an npz")
+    assert "unreadable" in (weights_note(lexicon, broken) or "")

@@ -165,9 +165,20 @@ def test_bad_regex_bad_gap_and_multi_word_lemma() -> None:
 def test_exceptions_are_checked() -> None:
     text = VALID.replace("{phrase: 昔, level: concern}", "{phrase: 昔, level: high, why: x}")
     assert problems_of(text) == [
-        f"{FILE}:10: unknown key 'why' in an exception of entry 'wish_to_die' (allowed: phrase, level)",
+        f"{FILE}:10: unknown key 'why' in an exception of entry 'wish_to_die' (allowed: phrase, level, before, anywhere)",
         f"{FILE}:10: level of an exception of entry 'wish_to_die' must be one of none, concern, not 'high'",
     ]
+    text = VALID.replace("{phrase: 昔, level: concern}", "{phrase: 昔, level: concern, before: yes please}")
+    assert problems_of(text) == [
+        f"{FILE}:10: before of an exception of entry 'wish_to_die' must be true or false",
+    ]
+
+
+def test_a_regex_is_folded_like_the_text() -> None:
+    """Regexes match folded text, so katakana in a pattern is folded too (ベランダ → べらんだ)."""
+    text = VALID.replace("regex: ['つら+い']", "regex: ['ベランダ(に|で)']")
+    lexicon = load_lexicon_text(text, FILE)
+    assert lexicon.entries[1].regexes[0].pattern == "べらんだ(に|で)"
 
 
 def test_yaml_errors_and_unreadable_files(tmp_path: Path) -> None:

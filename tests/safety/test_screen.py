@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from yorisoi.safety.cli import risk_main
-from yorisoi.safety.lexicon import DEFAULT_LEXICON, Entry, Level, Lexicon, load_lexicon
+from yorisoi.safety.lexicon import (
+    DEFAULT_LEXICON,
+    Entry,
+    Level,
+    Lexicon,
+    load_lexicon,
+    load_lexicon_text,
+)
 from yorisoi.safety.screen import SCREENER_ERROR, SIMILAR, Screener, Screening, combine
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -259,6 +266,30 @@ def test_a_message_like_a_risk_example_is_concern_not_high() -> None:
     assert screener.screen("宿題ぜんぶ終わった") == Screening(Level.NONE, ())
     # Two characters share a bigram with anything; they are not compared.
     assert screener.screen("もう") == Screening(Level.NONE, ())
+
+
+def test_an_exception_marked_before_counts_anywhere_earlier_in_the_message() -> None:
+    """昔、母の彼氏に触られた: a time told first, set off by a comma, puts the story in the past."""
+    lexicon = load_lexicon_text(
+        """\
+        entries:
+          - id: touched
+            category: abuse
+            level: high
+            phrases: [触られた]
+            exceptions:
+              - {phrase: 昔, level: concern, before: true}
+              - {phrase: 夢, level: concern}
+        """.replace("        ", ""),
+        "states/safety/lexicon.yaml",
+    )
+    screener = Screener(lexicon, similarity=False)
+    assert screener.screen("昔、母の彼氏に触られた").level is Level.CONCERN
+    # After the match it does not count: the story may have come back to now.
+    assert screener.screen("触られた。昔も今も").level is Level.HIGH
+    # Without `before`, an exception counts only in the clause of the match.
+    assert screener.screen("夢、母の彼氏に触られた").level is Level.HIGH
+    assert screener.screen("夢で触られた").level is Level.CONCERN
 
 
 class _Exploding:

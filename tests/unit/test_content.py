@@ -106,8 +106,25 @@ def test_check_command_names_file_and_line(content: Path, capsys: pytest.Capture
     assert f"default.yaml:{line_no}: " in out and "vent_prep" in out
 
 
-def test_the_shipped_content_is_valid() -> None:
+def test_the_shipped_content_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--content", str(REPO_ROOT)]) == 0
+    # The shipped classifier was fitted with the shipped lexicon's examples: nothing to note.
+    assert "note:" not in capsys.readouterr().err
+
+
+def test_check_notes_classifier_weights_fitted_on_other_examples(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An admin who edits the risk examples is told a refit is due; the content stays valid."""
+    edit(
+        content / "states" / "safety" / "lexicon.yaml",
+        "    - 練炭を買った\n",
+        "    - 練炭を買った\n    - 今夜で全部おしまいにする\n",
+    )
+    assert main(["check", "--content", str(content)]) == 0
+    err = capsys.readouterr().err
+    assert "note: " in err and "classifier.npz: fitted on other examples" in err
+    assert "bench/risk_classifier_fit.py" in err
 
 
 def test_check_command_validates_service_hours(content: Path, capsys: pytest.CaptureFixture[str]) -> None:

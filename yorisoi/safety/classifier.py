@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from yorisoi.safety.fold import fold
+from yorisoi.safety.lexicon import Lexicon
 
 __all__ = [
     "CLASSES",
@@ -37,7 +38,9 @@ __all__ = [
     "load_classifier",
     "probabilities",
     "save_classifier",
+    "examples_digest",
     "training_digest",
+    "weights_note",
 ]
 
 CLASSES = ("none", "concern", "high")
@@ -155,6 +158,18 @@ def training_digest(rows: Sequence[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
+def examples_digest(lexicon: Lexicon) -> str:
+    """Return the digest of the lexicon's examples as training rows (risk `high`, safe `none`).
+
+    Stored beside the weights so that `yorisoi check` can say when an admin's edit of the
+    examples has left the shipped weights fitted on other examples (they still work; a refit
+    would learn the new ones).
+    """
+    rows = [("high", example.text) for example in lexicon.risk_examples]
+    rows += [("none", text) for text in lexicon.safe_examples]
+    return training_digest(rows)
+
+
 @dataclass(frozen=True, slots=True)
 class RiskClassifier:
     """The shipped classifier and its thresholds on P(high) and P(concern or high).
@@ -170,6 +185,8 @@ class RiskClassifier:
     concern: float
     digest: str
     solo: float = 2.0
+    examples: str = ""
+    """The `examples_digest` of the lexicon it was fitted with ("" in older weights)."""
 
     def level(self, embedding: Any, message: str) -> str:
         """Return `none`, `concern` or `high` for one embedded message."""
@@ -186,9 +203,16 @@ class RiskClassifier:
 
 
 def save_classifier(
-    path: Path, fitted: Fitted, *, high: float, concern: float, digest: str, solo: float = 2.0
+    path: Path,
+    fitted: Fitted,
+    *,
+    high: float,
+    concern: float,
+    digest: str,
+    solo: float = 2.0,
+    examples: str = "",
 ) -> None:
-    """Write a fitted classifier, its thresholds and its training digest to `path`."""
+    """Write a fitted classifier, its thresholds and its training digests to `path`."""
     np.savez(
         path,
         weights=fitted.weights.astype(np.float32),
@@ -197,6 +221,7 @@ def save_classifier(
         gram_dimensions=np.array(GRAM_DIMENSIONS),
         gram_weight=np.array(GRAM_WEIGHT),
         digest=np.array(digest),
+        examples_digest=np.array(examples),
     )
 
 
@@ -212,6 +237,25 @@ def load_classifier(path: Path = WEIGHTS) -> RiskClassifier:
         high, concern, *more = (float(v) for v in data["thresholds"])
         solo = more[0] if more else 2.0
         digest = str(data["digest"])
+        examples = str(data["examples_digest"]) if "examples_digest" in data.files else ""
     if weights.ndim != 2 or weights.shape[1] != len(CLASSES) or bias.shape != (len(CLASSES),):
         raise ValueError(f"{path}: weights of shape {weights.shape}, bias {bias.shape}")
-    return RiskClassifier(Fitted(weights, bias), high, concern, digest, solo)
+    return RiskClassifier(Fitted(weights, bias), high, concern, digest, solo, examples)
+
+
+def weights_note(lexicon: Lexicon, path: Path = WEIGHTS) -> str | None:
+    """Say why the classifier at `path` does not fit `lexicon`, or None when it does.
+
+    Not a content problem: the screener runs either way (stale weights still judge messages;
+    unreadable ones leave the rules and similarity). It tells the admin a refit is due.
+    """
+    try:
+        shipped = load_classifier(path)
+    except (OSError, ValueError, KeyError) as exc:
+        return f"{path}: risk classifier unreadable ({exc}); messages are screened without it"
+    if shipped.examples and shipped.examples != examples_digest(lexicon):
+        return (
+            f"{path}: fitted on other examples than those in {lexicon.file}; it still screens, "
+            "refit it to learn the new ones: python bench/risk_classifier_fit.py"
+        )
+    return None

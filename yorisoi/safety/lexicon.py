@@ -63,7 +63,7 @@ CATEGORIES = frozenset(
 TOP_KEYS = ("negations", "examples", "safe_examples", "entries")
 ENTRY_KEYS = ("id", "category", "level", "phrases", "lemmas", "regex", "exceptions", "gap", "note")
 ENTRY_REQUIRED = ("id", "category", "level")
-EXCEPTION_KEYS = ("phrase", "level")
+EXCEPTION_KEYS = ("phrase", "level", "before", "anywhere")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 MAX_GAP = 6
 
@@ -98,10 +98,18 @@ class LemmaPattern:
 
 @dataclass(frozen=True, slots=True)
 class Idiom:
-    """An idiom: when its folded phrase is in the same clause as a match, cap the match's level."""
+    """An idiom: when its folded phrase is in the same clause as a match, cap the match's level.
+
+    With `before`, the phrase also counts anywhere earlier in the message: a time told first
+    and set off by a comma (昔、母の彼氏に触られた) still places the whole story in the past.
+    With `anywhere`, anywhere in the message: the occasion of an ordinary goodbye is often told
+    in the next sentence (みんな今までありがとう！来週転校します).
+    """
 
     phrase: str
     level: Level
+    before: bool = False
+    anywhere: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +215,15 @@ def _level(report: Problems, raw: LineMap, what: str, allowed: tuple[Level, ...]
     return allowed[-1]
 
 
+def _flag(report: Problems, item: LineMap, key: str, where: str) -> bool:
+    """Return the true/false `key` of an exception mapping (false when absent or invalid)."""
+    value = item.get(key, False)
+    if isinstance(value, bool):
+        return value
+    report.add(item.key_lines[key], f"{key} of {where} must be true or false")
+    return False
+
+
 def _exceptions(report: Problems, raw: LineMap, what: str) -> tuple[Idiom, ...]:
     """Return the idioms of an entry: plain phrases (level none) or {phrase, level} mappings."""
     items = as_list(report, raw["exceptions"], raw.key_lines["exceptions"], f"exceptions of {what}")
@@ -225,15 +242,18 @@ def _exceptions(report: Problems, raw: LineMap, what: str) -> tuple[Idiom, ...]:
                 if "level" in item
                 else Level.NONE
             )
+            before, anywhere = (_flag(report, item, key, where) for key in ("before", "anywhere"))
         else:
             phrase = as_text(report, item, line, where)
-            level = Level.NONE
+            level, before, anywhere = Level.NONE, False, False
         if phrase is None:
             continue
         if not fold(phrase).strip("、"):
             report.add(line, f"empty pattern in {where}")
             continue
-        found.extend(Idiom(variant, level) for variant in _phrase_variants(phrase))
+        found.extend(
+            Idiom(variant, level, before, anywhere) for variant in _phrase_variants(phrase)
+        )
     return tuple(found)
 
 
@@ -279,7 +299,8 @@ def _entry(report: Problems, item: Any, line: int) -> Entry | None:
     if "regex" in raw:
         for text, item_line in _strings(report, raw, "regex", what):
             try:
-                regexes.append(re.compile(text))
+                # Matched against folded text: ベランダ in a pattern must read べらんだ too.
+                regexes.append(re.compile(kana_fold(text)))
             except re.error as exc:
                 report.add(item_line, f"bad regex {text!r} in {what}: {exc}")
     exceptions = _exceptions(report, raw, what) if "exceptions" in raw else ()

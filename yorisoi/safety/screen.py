@@ -112,6 +112,7 @@ NOT_NEGATING = ("しか", "以外", "いがい", "ほか")
 COMPULSION = ("止まらない", "とまらない", "止まんない", "とまんない", "やめられない", "止められない",
               "辞められない", "やめらんない")
 NEGATED = "negated"
+EXCEPTION = "exception"
 ATTRIBUTIVE = "attributive"
 # What follows a ない that makes it no negation of the match (folded: small ゃ reads や): must (切らないと, 飲まなきゃ,
 # 切らなければ), so as not to (殴られないように) - the act is needed or feared, not denied.
@@ -319,8 +320,13 @@ class Screener:
             clause = text.folded[left:right]
             level, reason = entry.level, entry.id
             for exception in entry.exceptions:
-                if exception.phrase in clause and exception.level.rank < level.rank:
-                    level, reason = exception.level, f"{entry.id}:exception"
+                found = (
+                    exception.phrase in clause
+                    or (exception.before and exception.phrase in text.folded[:begin])
+                    or (exception.anywhere and exception.phrase in text.folded)
+                )
+                if found and exception.level.rank < level.rank:
+                    level, reason = exception.level, f"{entry.id}:{EXCEPTION}"
             if level is Level.HIGH or (level is Level.CONCERN and entry.category in ACT_CATEGORIES):
                 negation = self._negation(text, begin, end, right)
                 if negation == ATTRIBUTIVE and entry.category in ACT_CATEGORIES:
@@ -343,8 +349,9 @@ class Screener:
 
     def _together(self, found: list[tuple[Level, str]]) -> bool:
         """Return whether plain (not excused, not negated) rules of each TOGETHER category hit."""
-        if any(reason.endswith(f":{NEGATED}") for _, reason in found):
-            # 死にたくはないけどしんどい: they said what it is not; `concern` it stays.
+        if any(reason.endswith((f":{NEGATED}", f":{EXCEPTION}")) for _, reason in found):
+            # 死にたくはないけどしんどい: they said what it is not; 昔、死のうとした…しんどい:
+            # when it was; `concern` it stays.
             return False
         categories = {self._categories[reason] for _, reason in found if reason in self._categories}
         return TOGETHER_CATEGORIES <= categories
@@ -465,7 +472,9 @@ class Screener:
     def _screen_one(self, message: str) -> Screening:
         """Screen `message` with the rules, then raise it by meaning and by the classifier."""
         ruled, excused = self._rules(message)
-        negated = any(reason.endswith(f":{NEGATED}") for reason in ruled.reasons)
+        # Negated (死にたいわけじゃない) or told in the past (小さい頃、父に殴られてた): the rules
+        # read the words the model reacts to and lowered them, so the model may not raise them back.
+        negated = any(reason.endswith((f":{NEGATED}", f":{EXCEPTION}")) for reason in ruled.reasons)
         # Embedded once for both; without the classifier only when similarity will read it.
         needed = self._classifier_wanted or ruled.reasons in ((), (SIMILAR,))
         vector = self._embed(message) if self._meaning_wanted and needed else None
