@@ -3,10 +3,10 @@
 Each message here was screened at a wrong level on the `tune` split of
 bench/risk_messages.tsv (or found by hand while working on the screener) and fixed; it stays
 here so that a later lexicon edit or threshold change cannot quietly bring the mistake back.
-Sealed messages of the bench (heldout6) are never listed here: that would make them tuning
+Sealed messages of the bench (heldout7) are never listed here: that would make them tuning
 messages. Since round 5 heldout, heldout2 and heldout3 are tuning messages too; since round 6,
-heldout4 and heldout5 (round 6 messages below are paraphrases of the kinds they and tune6 held,
-not copies).
+heldout4, heldout5 and heldout6 (round 6 messages below are paraphrases of the kinds they,
+tune6 and tune7 held, not copies).
 
 Add a message when a mistake is fixed, with the round it was found in. These run the full
 screener (rules and similarity by meaning), as the bot does.
@@ -208,6 +208,33 @@ HIGH = [
     "帰ったら殺すって言われてる",
     "元彼が今家の前にいる",
     "鍵もスマホも取られた",
+    # Round 6, end (the opened heldout6: a decision and a deadline, heights nobody watches,
+    # wounds and tools, a sick or injured baby, threats at home).
+    "今日でおしまいにします",
+    "20歳になる前に消えるって決めてた",
+    "あとは手紙書くだけ",
+    "飛ぶ場所はもう決めた",
+    "うちのマンション9階、ベランダの柵って低いんだよね",
+    "団地の12階、夜は誰も見てない",
+    "ロープはホームセンターで買ってきた",
+    "梁に縄かけた",
+    "今日はいつもより深くいった",
+    "縫わないとだめかも",
+    "彫刻刀で腕に字を彫ってる",
+    "デパスあるだけ飲んだ",
+    "空き箱数えたら5箱あった",
+    "お酒と一緒に薬を流し込んだ",
+    "生後2ヶ月、ぐったりしてミルク飲まない",
+    "1歳の子が白目むいてる",
+    "頭打ってから何回も吐いてる",
+    "洗剤飲んだかもしれない",
+    "お風呂で手を離したらって考えてる",
+    "娘の顔の上にクッション置いてた",
+    "母がライター持って追っかけてくる",
+    "帰ったらまたやられる",
+    "行かなかったら家まで来るって",
+    "義父に風呂をのぞかれる",
+    "ゲームで知り合った大人に住所教えちゃった",
 ]
 CONCERN = [
     "自殺なんて考えたことない",  # was high: 考えたことない was not a negation
@@ -306,6 +333,12 @@ NOT_HIGH = [
     "前に旦那に叩かれたことある",
     "風邪で薬飲んだら吐き気がする",
     "子どもがボタン電池飲み込まないか心配",
+    # Round 6, end.
+    "寝坊した、母に殺される",
+    "玉ねぎ切るとき包丁持ったまま涙止まらんかった",
+    "娘の爪切りこわい",
+    "担任が今日で最後だって。産休らしい",
+    "自殺がテーマの小説読んで、感想文書かなきゃ",
     "赤ちゃんが泣き止まない",  # similarity: was high; the classifier may say concern (round 6)
 ]
 

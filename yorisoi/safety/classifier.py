@@ -33,12 +33,12 @@ __all__ = [
     "WEIGHTS",
     "Fitted",
     "RiskClassifier",
+    "examples_digest",
     "features",
     "fit",
     "load_classifier",
     "probabilities",
     "save_classifier",
-    "examples_digest",
     "training_digest",
     "weights_note",
 ]
