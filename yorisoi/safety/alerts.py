@@ -8,7 +8,7 @@ and retries it with backoff while it raises.
 The alert goes to the on-call contact the admin configured: a LINE push to a staff member's
 LINE user id (of this bot's channel), a webhook URL (a JSON POST, with a `text` field that
 Slack- and Teams-style incoming webhooks show as is), or both. It carries only what lets a
-person act: the pseudonym (相談者 7F3A), the level, the time and the operator-view address of
+person act: the pseudonym (相談者 7F3A2K), the level, the time and the operator-view address of
 the conversation - never the user's words or LINE user id. The payload is checked for a LINE
 user id before anything is sent.
 
