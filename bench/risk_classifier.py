@@ -2,13 +2,13 @@
 
 Stage 1 (default): 5-fold stratified cross-validation on the splits already used for tuning
 (USED in bench/risk_quality.py: tune, heldout, heldout2, heldout3, tune5, heldout4, tune6, fp1,
-heldout5, tune7, heldout6; "tune" in the output means all of them), repeated with several shuffles, for a grid of L2 penalties, with
+heldout5, tune7, heldout6, heldout7; "tune" in the output means all of them), repeated with several shuffles, for a grid of L2 penalties, with
 and without the lexicon's risk/safe examples added to every training fold (never to a
 validation fold). For each setting it prints the out-of-fold figures at the `high` threshold
 that keeps out-of-fold recall(high) >= 0.95, and the same for the ways of combining the
 classifier with the rules (`yorisoi.safety.screen`), including `shipped` at several `solo`
 thresholds. The rules were written on these splits, so the combined figures are in-sample for
-the rules. The sealed split (heldout7) is not read. --quick runs one setting, two shuffles.
+the rules. The sealed split (heldout8) is not read. --quick runs one setting, two shuffles.
 
 Stage 2 (--final, run once the setting is frozen): fits on the used splits with the chosen
 setting and scores every split, the sealed one in aggregate only, alone and combined with the

@@ -5,11 +5,11 @@ bench/risk_quality.py; never the sealed one) and the lexicon's examples (risk ex
 `high`, safe examples as `none`), in that order; see `training_rows`. Setting and thresholds
 were chosen by cross-validation on the used splits with
 bench/risk_classifier.py --quick (round 6: penalty 1e-4, lexicon examples in, `high` at
-P(high) >= 0.7066, `concern` at P(not none) >= 0.6234: 2.5 % and 10 % of ordinary messages
+P(high) >= 0.6868, `concern` at P(not none) >= 0.6044: 2.5 % and 10 % of ordinary messages
 out-of-fold). `high` with no rule behind it is never allowed (SOLO above 1): in round 5, at
 P(high) >= 0.9 it gained a point of recall out-of-fold (0.928 against 0.918) but called
 「まだ おきてる 1」 `high` (tests/e2e/test_night.py); at the end of round 6 it gained 0.9 of
-a point (0.955 against 0.946, the rules in-sample). Refit after changing the tune split or the lexicon's
+a point (0.957 against 0.948, the rules in-sample). Refit after changing the tune split or the lexicon's
 examples: tests/safety/test_classifier.py fails until the digest matches again.
 
 Usage: /work/venv/bin/python bench/risk_classifier_fit.py
@@ -43,8 +43,8 @@ from yorisoi.safety.lexicon import DEFAULT_LEXICON, Lexicon, load_lexicon
 from yorisoi.safety.similar import load_model
 
 PENALTY = 1e-4
-HIGH = 0.7066
-CONCERN = 0.6234
+HIGH = 0.6868
+CONCERN = 0.6044
 SOLO = 2.0  # never: see above
 
 

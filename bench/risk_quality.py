@@ -2,9 +2,9 @@
 
 Reads bench/risk_messages.tsv (split, label, kind, text), screens every message with the lexicon
 in states/safety/lexicon.yaml and prints, for all messages and for each split (`tune`, `heldout`,
-`heldout2`, `heldout3`, `tune5`, `heldout4`, `tune6`, `fp1`, `heldout5`, `tune7` and `heldout6`,
-used while writing the lexicon and fitting the classifier; `heldout7`, sealed: never read
-message by message nor trained on, see SPLITS):
+`heldout2`, `heldout3`, `tune5`, `heldout4`, `tune6`, `fp1`, `heldout5`, `tune7`, `heldout6` and
+`heldout7`, used while writing the lexicon and fitting the classifier; `heldout8`, sealed: never
+read message by message nor trained on, see SPLITS):
 
 * recall and precision of `high`;
 * the share of `high` messages screened `none` (missed entirely, not even a concern);
@@ -67,8 +67,9 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 # fp1 (round 6): ordinary messages written to share words with risk, to find false alarms.
 # Later in round 6 heldout5 was opened too (after two aggregate looks) and heldout6 written
 # and sealed the same way, before any change made from heldout5's misses was scored; tune7
-# was written for training at the same time. heldout6 was opened after one aggregate look, and heldout7
-# written and sealed before any change made from heldout6's misses was scored.
+# was written for training at the same time. heldout6 was opened after one aggregate look, and
+# heldout7 written and sealed before any change made from heldout6's misses was scored. The
+# same again with heldout7 (opened after one look) and heldout8 (sealed).
 SPLITS = (
     "tune",
     "heldout",
@@ -82,8 +83,9 @@ SPLITS = (
     "tune7",
     "heldout6",
     "heldout7",
+    "heldout8",
 )
-SEALED = ("heldout7",)
+SEALED = ("heldout8",)
 """Splits never read message by message and never trained on: the only honest test left."""
 USED = tuple(split for split in SPLITS if split not in SEALED)
 """Splits the rules and the classifier were tuned on (in-sample: their figures flatter)."""
