@@ -33,6 +33,11 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from yorisoi.line.eventgen import make_event, sign, webhook_body
+from yorisoi.line.standin import StandIn
+
+ROOT = Path(__file__).resolve().parent.parent
+
 # Everyday lines, none of them risky: every event takes the ordinary path (always_open_content).
 TEXTS = (
     "こんにちは",
@@ -44,11 +49,6 @@ TEXTS = (
     "明日テストなんだよね",
     "ありがとう、少し落ち着いた",
 )
-
-from yorisoi.line.eventgen import make_event, sign, webhook_body
-from yorisoi.line.standin import StandIn
-
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-channel-secret"
 TOKEN = "bench-access-token"
 
