@@ -106,6 +106,13 @@ class Bot:
         assert status == 200, text
         return event
 
+    async def say(self, kind: str, user_id: str, **kwargs: Any) -> str:
+        """Post one event as the user and return the text of the next message they receive."""
+        count = len(self.standin.sent_messages(user_id))
+        await self.send(kind, user_id, **kwargs)
+        await self.replies(user_id, count + 1)
+        return self.texts(user_id)[count]
+
     async def settle(self) -> None:
         """Wait until every due inbox event is processed and every due outbox row handled."""
         worker = self.app[keys.WORKER]
@@ -196,6 +203,12 @@ class Staff:
 
 
 STAFF_PASSWORD = "correct horse battery"
+
+
+async def to_menu(bot: Bot, user_id: str) -> None:
+    """Follow the bot and wait for its greeting and menu (three messages)."""
+    await bot.send("follow", user_id)
+    await bot.replies(user_id, 3)
 
 
 async def sign_in_staff(bot: Bot, login: str, role: str = "responder", *, on_duty: bool = True,

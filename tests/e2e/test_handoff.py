@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import BotFactory
-from harness import Bot, run_jobs, sign_in_staff, user
+from harness import Bot, Staff, run_jobs, sign_in_staff, to_menu, user
 
 from yorisoi import keys
 
@@ -21,11 +21,6 @@ async def bot(make_bot: BotFactory) -> Bot:
     return await make_bot(secure_cookies=False)
 
 
-async def to_menu(bot: Bot, u: str) -> None:
-    await bot.send("follow", u)
-    await bot.replies(u, 3)
-
-
 async def ask_for_a_person(bot: Bot, u: str, *, skip_intake: bool = True) -> None:
     """Tap 相談員と話す and skip the intake questions."""
     before = len(bot.standin.sent_messages(u))
@@ -34,6 +29,15 @@ async def ask_for_a_person(bot: Bot, u: str, *, skip_intake: bool = True) -> Non
     if skip_intake:
         await bot.send("postback", u, data="yorisoi:t=intake_skip")
         await bot.settle()
+
+
+async def waiting_case(bot: Bot, n: int) -> tuple[Staff, str, str]:
+    """Sign sato in, bring user `n` to a person, and return sato, the user and the case ref."""
+    sato = await sign_in_staff(bot, "sato")
+    u = user(n)
+    await to_menu(bot, u)
+    await ask_for_a_person(bot, u)
+    return sato, u, (await sato.queue())[0]["id"]
 
 
 async def test_handoff_claim_reply_close_and_the_bot_answers_again(bot: Bot) -> None:
@@ -91,10 +95,7 @@ async def test_handoff_claim_reply_close_and_the_bot_answers_again(bot: Bot) -> 
     assert archived[0].record["response_type"] == "listening"
 
     # The bot is back.
-    count = len(bot.standin.sent_messages(u))
-    await bot.send("text", u, text="メニュー見せて")
-    await bot.replies(u, count + 1)
-    assert bot.texts(u)[-1].startswith("どうしますか")
+    assert (await bot.say("text", u, text="メニュー見せて")).startswith("どうしますか")
     assert [c["id"] for c in await sato.queue("closed")] == [ref]
 
 
@@ -194,10 +195,7 @@ async def test_intake_answers_are_kept_and_asked_once(bot: Bot) -> None:
                               {"category": "family", "response_type": "listening"})
     assert code == 200
     await bot.settle()
-    count = len(bot.standin.sent_messages(u))
-    await bot.send("postback", u, data=HUMAN)
-    await bot.replies(u, count + 1)
-    assert "相談員に つなぎます" in bot.texts(u)[-1]  # no second intake
+    assert "相談員に つなぎます" in await bot.say("postback", u, data=HUMAN)  # no second intake
 
 
 async def test_nobody_on_duty_is_said_honestly_and_flagged(bot: Bot) -> None:
@@ -229,11 +227,7 @@ async def test_nobody_claiming_in_time_tells_the_user_once(make_bot: BotFactory)
 
 async def test_a_claimed_case_gets_no_waiting_notice(make_bot: BotFactory) -> None:
     bot = await make_bot(claim_timeout_minutes=10, secure_cookies=False)
-    sato = await sign_in_staff(bot, "sato")
-    u = user(9)
-    await to_menu(bot, u)
-    await ask_for_a_person(bot, u)
-    ref = (await sato.queue())[0]["id"]
+    sato, u, ref = await waiting_case(bot, 9)
     await sato.post(f"/api/conversations/{ref}/claim")
     count = len(bot.standin.sent_messages(u))
     bot.clock.set(datetime(2026, 11, 24, 13, 0, tzinfo=JST))
@@ -242,11 +236,7 @@ async def test_a_claimed_case_gets_no_waiting_notice(make_bot: BotFactory) -> No
 
 
 async def test_the_thread_shows_what_a_tapped_button_said(bot: Bot) -> None:
-    sato = await sign_in_staff(bot, "sato")
-    u = user(10)
-    await to_menu(bot, u)
-    await ask_for_a_person(bot, u)
-    ref = (await sato.queue())[0]["id"]
+    sato, _, ref = await waiting_case(bot, 10)
     code, thread = await sato.get(f"/api/conversations/{ref}")
     assert code == 200
     taps = [m["text"] for m in thread["messages"] if m["kind"] == "postback"]
@@ -260,11 +250,7 @@ async def test_a_delivery_failure_reaches_the_operator_view(bot: Bot) -> None:
 
     events: list[dict[str, Any]] = []
     bot.app[keys.LISTENERS].append(events.append)
-    sato = await sign_in_staff(bot, "sato")
-    u = user(11)
-    await to_menu(bot, u)
-    await ask_for_a_person(bot, u)
-    ref = (await sato.queue())[0]["id"]
+    sato, _, ref = await waiting_case(bot, 11)
     bot.standin.fail_next(PUSH_PATH, 400, body={"message": "The request body has 1 error(s)"})
     code, _ = await sato.post(f"/api/conversations/{ref}/messages", {"text": "こんにちは"})
     assert code == 200
@@ -276,11 +262,7 @@ async def test_a_delivery_failure_reaches_the_operator_view(bot: Bot) -> None:
 
 
 async def test_a_responder_cannot_close_a_case_nobody_took(bot: Bot) -> None:
-    sato = await sign_in_staff(bot, "sato")
-    u = user(12)
-    await to_menu(bot, u)
-    await ask_for_a_person(bot, u)
-    ref = (await sato.queue())[0]["id"]
+    sato, _, ref = await waiting_case(bot, 12)
     code, body = await sato.post(f"/api/conversations/{ref}/close",
                                  {"category": "family", "response_type": "listening"})
     assert code == 409 and body["error"] == "not_claimed"

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import BotFactory
-from harness import Bot, run_jobs, sign_in_staff, user
+from harness import Bot, run_jobs, sign_in_staff, to_menu, user
 
 from yorisoi import keys
 from yorisoi.states.engine import FlowEngine
@@ -30,11 +30,6 @@ def jst(*parts: int) -> datetime:
 @pytest.fixture
 async def bot(make_bot: BotFactory) -> Bot:
     return await make_bot(secure_cookies=False, oncall_line_user_id=ONCALL)
-
-
-async def to_menu(bot: Bot, u: str) -> None:
-    await bot.send("follow", u)
-    await bot.replies(u, 3)
 
 
 def crisis_texts(bot: Bot, u: str, start: int) -> str:

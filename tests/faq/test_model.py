@@ -249,3 +249,19 @@ def test_a_missing_synonym_file_is_a_problem(tmp_path: Path) -> None:
     groups, problems = load_synonyms(tmp_path / "synonyms.yaml")
     assert groups == []
     assert problems[0].line == 0 and "cannot read the file" in problems[0].message
+
+
+def test_a_resource_id_used_twice_is_refused_at_its_line() -> None:
+    from yorisoi.faq.resources import parse_resources
+
+    shipped = (Path(__file__).resolve().parents[2] / "faq" / "resources.yaml").read_text("utf-8")
+    start = shipped.index("  - id: jido_189")
+    first = shipped[start : shipped.index("\n  - id: ", start) + 1]
+    text = shipped.rstrip("\n") + "\n" + first
+    line = shipped.count("\n", 0, start) + 1
+    again = text.count("\n", 0, text.rindex("  - id: jido_189")) + 1
+    resources, problems = parse_resources(text, "faq/resources.yaml")
+    assert [r.id for r in resources].count("jido_189") == 1
+    assert [str(p) for p in problems] == [
+        f"faq/resources.yaml:{again}: resource id 'jido_189' is already used on line {line}"
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -78,11 +79,22 @@ def test_the_issue_examples_hold(screener: Screener, message: str, level: Level)
     assert screener.screen(message).level is level
 
 
-def test_an_idiom_caps_the_classifier_at_concern(
-    screener: Screener, monkeypatch: pytest.MonkeyPatch
-) -> None:
+Verdict = Callable[..., None]
+
+
+@pytest.fixture
+def verdict(screener: Screener, monkeypatch: pytest.MonkeyPatch) -> Verdict:
+    """Make the shipped classifier say `level` (and whether it is sure) of every message."""
     assert screener.classifier is not None
-    monkeypatch.setattr(type(screener.classifier), "judge", lambda *_args: ("high", False))
+
+    def say(level: str, *, sure: bool = False) -> None:
+        monkeypatch.setattr(type(screener.classifier), "judge", lambda *_args: (level, sure))
+
+    return say
+
+
+def test_an_idiom_caps_the_classifier_at_concern(screener: Screener, verdict: Verdict) -> None:
+    verdict("high")
     assert screener.screen("死ぬほど笑った").level is Level.CONCERN
     assert screener.screen("死にたいわけじゃない").level is Level.CONCERN
     # Alone (no rule, no similarity behind it) the classifier raises to concern, not high.
@@ -92,24 +104,22 @@ def test_an_idiom_caps_the_classifier_at_concern(
 
 
 def test_a_sure_classifier_says_high_alone_but_never_past_an_idiom(
-    screener: Screener, monkeypatch: pytest.MonkeyPatch
+    screener: Screener, verdict: Verdict
 ) -> None:
-    assert screener.classifier is not None
-    monkeypatch.setattr(type(screener.classifier), "judge", lambda *_args: ("high", True))
+    verdict("high", sure=True)
     assert screener.screen("今日は天気がいいね").level is Level.HIGH
     assert screener.screen("死ぬほど笑った").level is Level.CONCERN
 
 
 def test_similarity_alone_says_high_only_with_the_classifier(
-    screener: Screener, monkeypatch: pytest.MonkeyPatch
+    screener: Screener, verdict: Verdict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert screener.classifier is not None
     assert screener.similarity is not None
     close = Match(risk=0.99, margin=0.9, category="suicide")
     monkeypatch.setattr(type(screener.similarity), "score", lambda *_args: close)
-    monkeypatch.setattr(type(screener.classifier), "judge", lambda *_args: ("concern", False))
+    verdict("concern")
     assert screener.screen("今日は天気がいいね").level is Level.CONCERN
-    monkeypatch.setattr(type(screener.classifier), "judge", lambda *_args: ("high", False))
+    verdict("high")
     assert screener.screen("今日は天気がいいね").level is Level.HIGH
 
 

@@ -6,7 +6,14 @@ from datetime import date
 
 import pytest
 
-from yorisoi.states.loader import Problems, as_date, nonblank_text, read_yaml
+from yorisoi.states.loader import (
+    Problems,
+    as_date,
+    as_list,
+    nonblank_text,
+    read_yaml,
+    unique_items,
+)
 
 
 def _read(text: str) -> object:
@@ -57,3 +64,26 @@ def test_as_date_reports_times_impossible_dates_and_other_spellings(yaml: str, m
     data = _read(yaml)
     assert as_date(report, data["d"], 1, "checked of x") is None  # type: ignore[index]
     assert [problem.message for problem in report.in_order()] == [message]
+
+
+def test_unique_items_leaves_out_the_invalid_and_the_repeated() -> None:
+    """Shifts, referral resources and crisis contacts share this loop; ids are unique."""
+    data = _read("items:\n  - a\n  - ''\n  - b\n  - a\n")
+    report = Problems("x.yaml")
+    items = as_list(report, data["items"], 1, "items")  # type: ignore[index]
+    assert items is not None
+
+    def build(report: Problems, item: object, line: int, number: int) -> tuple[str, int] | None:
+        if not item:
+            report.add(line, f"item {number} is empty")
+            return None
+        return (str(item), line)
+
+    found = unique_items(
+        report, items, build, lambda pair: pair[0], lambda name, first, line: f"{name} again ({first}, {line})"
+    )
+    assert found == [("a", 2), ("b", 4)]
+    assert [str(problem) for problem in report.in_order()] == [
+        "x.yaml:3: item 2 is empty",
+        "x.yaml:5: a again (2, 5)",
+    ]

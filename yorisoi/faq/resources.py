@@ -24,6 +24,7 @@ from yorisoi.states.loader import (
     as_mapping,
     check_keys,
     nonblank_text,
+    unique_items,
 )
 from yorisoi.states.model import FlowProblem
 
@@ -168,17 +169,13 @@ def parse_resources(text: str, file: str) -> tuple[list[Resource], list[FlowProb
     report, items = top_list(text, file, kind, "resources")
     if items is None:
         return [], report.in_order()
-    found: list[Resource] = []
-    lines: dict[str, int] = {}
-    for number, (item, line) in enumerate(zip(items, items.item_lines, strict=True), 1):
-        resource = _resource(report, item, line, number)
-        if resource is None:
-            continue
-        if resource.id in lines:
-            report.add(line, f"resource id {resource.id!r} is already used on line {lines[resource.id]}")
-            continue
-        lines[resource.id] = line
-        found.append(resource)
+    found = unique_items(
+        report,
+        items,
+        _resource,
+        lambda resource: resource.id,
+        lambda name, first, _line: f"resource id {name!r} is already used on line {first}",
+    )
     return found, report.in_order()
 
 

@@ -49,6 +49,7 @@ from yorisoi.states.loader import (
     check_keys,
     load_content,
     top_mapping,
+    unique_items,
 )
 from yorisoi.states.model import FlowInvalid, FlowProblem
 
@@ -236,23 +237,18 @@ def _plan(report: Problems, data: Any) -> ShiftPlan | None:
     items = as_list(report, raw["shifts"], line, "shifts")
     if items is None:
         return None
-    patterns: dict[str, ShiftPattern] = {}
-    for number, (item, item_line) in enumerate(zip(items, items.item_lines, strict=True), 1):
-        pattern = _pattern(report, item, item_line, number)
-        if pattern is None:
-            continue
-        if pattern.login in patterns:
-            first = patterns[pattern.login].line
-            report.add(
-                pattern.line,
-                f"{pattern.login} has shifts twice (lines {first} and {pattern.line}); "
-                "put all their days in one entry",
-            )
-            continue
-        patterns[pattern.login] = pattern
+    patterns = unique_items(
+        report,
+        items,
+        _pattern,
+        lambda pattern: pattern.login,
+        lambda login, first, again: (
+            f"{login} has shifts twice (lines {first} and {again}); put all their days in one entry"
+        ),
+    )
     if report.found:
         return None
-    return ShiftPlan(MappingProxyType(patterns))
+    return ShiftPlan(MappingProxyType({pattern.login: pattern for pattern in patterns}))
 
 
 def load_shifts_text(text: str, file: str) -> ShiftPlan:

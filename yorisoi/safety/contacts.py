@@ -53,6 +53,7 @@ from yorisoi.states.loader import (
     load_content,
     nonblank_text,
     top_mapping,
+    unique_items,
 )
 from yorisoi.states.model import FlowInvalid, FlowProblem
 
@@ -530,19 +531,13 @@ def _crisis(report: Problems, data: Any) -> CrisisContacts | None:
     items = as_list(report, raw["contacts"], raw.key_lines["contacts"], "contacts")
     if items is None:
         return None
-    contacts: list[Contact] = []
-    seen: dict[str, int] = {}
-    for number, (item, line) in enumerate(zip(items, items.item_lines, strict=True), 1):
-        contact = _contact(report, item, line, number)
-        if contact is None:
-            continue
-        if contact.id in seen:
-            report.add(
-                line, f"contact id {contact.id!r} is already used on line {seen[contact.id]}"
-            )
-            continue
-        seen[contact.id] = line
-        contacts.append(contact)
+    contacts = unique_items(
+        report,
+        items,
+        _contact,
+        lambda contact: contact.id,
+        lambda name, first, _line: f"contact id {name!r} is already used on line {first}",
+    )
     if not report.found and not any(c.verified and c.always for c in contacts):
         report.add(
             raw.key_lines["contacts"],

@@ -304,6 +304,35 @@ def as_list(report: Problems, value: Any, line: int, what: str) -> _LineList | N
     return None
 
 
+def unique_items(
+    report: Problems,
+    items: _LineList,
+    build: Callable[[Problems, Any, int, int], T | None],
+    key: Callable[[T], Hashable],
+    twice: Callable[[Hashable, int, int], str],
+) -> list[T]:
+    """Build each item of a YAML list (`build(report, item, line, number)`), in order.
+
+    Invalid items (None) are left out, `build` having reported why; an item whose `key` an
+    earlier one already has is reported at its line with `twice(key, first_line, line)` and
+    left out too, so a content file never holds two resources, contacts or shift patterns
+    that a lookup by id would confuse.
+    """
+    found: list[T] = []
+    seen: dict[Hashable, int] = {}
+    for number, (item, line) in enumerate(zip(items, items.item_lines, strict=True), 1):
+        built = build(report, item, line, number)
+        if built is None:
+            continue
+        name = key(built)
+        if name in seen:
+            report.add(line, twice(name, seen[name], line))
+            continue
+        seen[name] = line
+        found.append(built)
+    return found
+
+
 def check_keys(
     report: Problems,
     mapping: LineMap,
