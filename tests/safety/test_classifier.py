@@ -13,10 +13,13 @@ import pytest
 from yorisoi.safety.classifier import (
     CLASSES,
     WEIGHTS,
+    Fitted,
+    Support,
     features,
     fit,
     load_classifier,
     probabilities,
+    save_classifier,
     training_digest,
     weights_note,
 )
@@ -65,6 +68,50 @@ def test_fit_separates_two_clusters() -> None:
     assert (probabilities(fitted, x).argmax(axis=1)[[0, 59]] == [0, 2]).all()
 
 
+def _toy_support(n: int = 60) -> tuple[Support, object, np.ndarray, list[str]]:
+    """Fit the kernel head on `n` random messages, half `high`, as the fit script does."""
+    rng = np.random.default_rng(1)
+    labels = np.arange(n) % 2 == 0
+    embeddings = rng.normal(0.0, 1.0, (n, 512)) + labels[:, None] * 0.3
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    texts = [("死にたい" if high else "こんにちは") + str(i) for i, high in enumerate(labels)]
+
+    def embed(more: list[str]) -> np.ndarray:  # the hiragana variants: near their originals
+        return np.vstack([embeddings[texts.index(t)] if t in texts else embeddings[0] for t in more])
+
+    fit_support = _fit_module().fit_support  # type: ignore[attr-defined]
+    support, model = fit_support(embed, embeddings, texts, labels)
+    return support, model, embeddings, texts
+
+
+def test_the_numpy_kernel_head_decides_as_scikit_learn_does() -> None:
+    support, model, embeddings, texts = _toy_support()
+    x = features(embeddings, texts)
+    ours = support.kernel().decision(x)
+    theirs = model.decision_function(x)  # type: ignore[attr-defined]
+    assert np.allclose(ours, theirs, atol=1e-4)
+    assert (ours > 0).sum() > 0 and (ours < 0).sum() > 0
+
+
+def test_saved_weights_load_with_the_same_decisions(tmp_path: Path) -> None:
+    support, model, embeddings, texts = _toy_support()
+    linear = Fitted(np.zeros((512 + 2048, 3)), np.zeros(3))
+    path = tmp_path / "classifier.npz"
+    save_classifier(path, linear, support, high=0.1, concern=0.5, digest="d", solo=0.2)
+    loaded = load_classifier(path)
+    assert (loaded.high, loaded.concern, loaded.solo, loaded.digest) == (0.1, 0.5, 0.2, "d")
+    x = features(embeddings, texts)
+    # The support embeddings are stored in half precision: the decisions barely move.
+    assert np.allclose(loaded.kernel.decision(x), model.decision_function(x), atol=5e-3)  # type: ignore[attr-defined]
+
+
+def test_weights_without_a_kernel_head_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "classifier.npz"
+    np.savez(path, weights=np.zeros((4, 3)), bias=np.zeros(3), thresholds=np.zeros(3))
+    with pytest.raises(ValueError, match="kernel head"):
+        load_classifier(path)
+
+
 def test_features_are_unit_length() -> None:
     vectors = features(np.ones((2, 512)) / np.sqrt(512), ["死にたい", "こんにちは"])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
@@ -107,8 +154,10 @@ def test_a_sure_classifier_says_high_alone_but_never_past_an_idiom(
     screener: Screener, verdict: Verdict
 ) -> None:
     verdict("high", sure=True)
-    assert screener.screen("今日は天気がいいね").level is Level.HIGH
+    assert screener.screen("今日は天気がいいね、散歩に行こう").level is Level.HIGH
     assert screener.screen("死ぬほど笑った").level is Level.CONCERN
+    # Short lines are where it has seen least: alone, it raises them to concern only.
+    assert screener.screen("まだ おきてる 1").level is Level.CONCERN
 
 
 def test_similarity_alone_says_high_only_with_the_classifier(

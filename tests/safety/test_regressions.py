@@ -277,7 +277,6 @@ NONE = [
     "カッターでプリント切った",  # was high: a blade and 切る, whatever was cut
     # Round 4.
     "橋から川を見てた",  # similarity: was high, near a risk example of standing on a bridge
-    "怒鳴らない日を増やしたい",  # a described act: was concern
     "金魚が死んだらどうすればいい？",
     "海に入ったら冷たかった",
     "最後のLINEスタンプ買った",
@@ -304,6 +303,12 @@ NONE = [
 NOT_HIGH = [
     # Round 4: similarity raised these to high; a described act caps meaning at concern.
     "殴らない夫で本当によかった",
+    "怒鳴らない日を増やしたい",  # was concern by a rule; round 7's concern head says concern
+    # Round 7: the kernel head read hiragana with spaces as high before its training had any.
+    "やっぱり きいて ほしい",
+    "こどもに どなって しまった",
+    "じぶんが いやに なる",
+    "こわれる",
     # Round 5: similarity alone said high; the classifier must agree now.
     "子どもに怒鳴ってしまった",
     "生きてる意味ってなんだろう",
@@ -314,7 +319,7 @@ NOT_HIGH = [
     "死のうとは思ってないよ、安心して。ただ話聞いてほしい",
     "助けてって言いたいけど言える人がいない",
     "今日はもうおしまい、寝る",
-    "まだ おきてる 1",  # the classifier alone was sure of high (P >= 0.9): solo is off
+    "まだ おきてる 1",  # the classifier alone said high: short lines need a rule behind it
     "safe",  # romaji too (さふぇ): both readings are screened
     # Round 6: the past told first (exceptions with `before`), talk about, hyperbole.
     "小さい頃、父に毎日殴られてた",  # the classifier raised a past told as past
