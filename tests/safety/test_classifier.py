@@ -91,6 +91,10 @@ def test_the_numpy_kernel_head_decides_as_scikit_learn_does() -> None:
     theirs = model.decision_function(x)  # type: ignore[attr-defined]
     assert np.allclose(ours, theirs, atol=1e-4)
     assert (ours > 0).sum() > 0 and (ours < 0).sum() > 0
+    # One message at a time it reads only its grams' rows: the same decisions.
+    kernel = support.kernel()
+    one_by_one = [kernel.decision(x[i : i + 1])[0] for i in range(len(x))]
+    assert np.allclose(one_by_one, ours, atol=1e-4)
 
 
 def test_saved_weights_load_with_the_same_decisions(tmp_path: Path) -> None:
