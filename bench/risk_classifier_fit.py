@@ -57,8 +57,8 @@ from yorisoi.safety.similar import Embed, load_model
 PENALTY = 1e-4
 C = 3.0
 GAMMA = "scale"
-HIGH = 0.1717
-CONCERN = 0.5979
+HIGH = 0.1684
+CONCERN = 0.5875
 SOLO = HIGH
 VARIANT_EVERY = 3
 

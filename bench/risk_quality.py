@@ -72,7 +72,8 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 # same again with heldout7 (opened after one look) and heldout8 (sealed).
 # Round 7: heldout9 was written and sealed the same way before heldout8 was opened (heldout8
 # after one aggregate look). short1 (round 7, for training): short messages, greetings, menu
-# replies, short distress and short danger.
+# replies, short distress and short danger. heldout9 was opened after one aggregate look, and
+# heldout10 written and sealed before any change made from heldout9's misses was scored.
 SPLITS = (
     "tune",
     "heldout",
@@ -89,8 +90,9 @@ SPLITS = (
     "heldout8",
     "short1",
     "heldout9",
+    "heldout10",
 )
-SEALED = ("heldout9",)
+SEALED = ("heldout10",)
 """Splits never read message by message and never trained on: the only honest test left."""
 USED = tuple(split for split in SPLITS if split not in SEALED)
 """Splits the rules and the classifier were tuned on (in-sample: their figures flatter)."""

@@ -253,6 +253,10 @@ HIGH = [
     "友達が死にたいって投稿して連絡がつかない",
     "今日で人生ログアウトします",
     "このままだとこの子に何かしてしまう",
+    # Round 7 (heldout9): a door knob made ready; OD spelled in half-width kana.
+    "ドアノブにタオル結んだ",
+    "ｵｰﾃﾞｨｰｼﾀ ﾈﾑｲ",
+    "リスカはやめた。でも今日また切った",  # the negation is the past; the act is today
 ]
 CONCERN = [
     "自殺なんて考えたことない",  # was high: 考えたことない was not a negation
@@ -265,8 +269,14 @@ CONCERN = [
     "自分が母親失格だと思う",
     "親と話すと息が詰まる",
     "死にたくはないけど生きてるのがしんどい",  # must not become high by distress_and_death_word
+    # Round 7 (heldout9): stopped self-harm was high; はもうしてない was not a negation.
+    "リスカはもうしてないし、する気もない。ただ話したくて",
+    "ODはもうやめた。でも今日はなんかしんどい",
 ]
 NONE = [
+    "ドアノブに傘かけた",  # round 7: the door-knob rule is for a cord, a towel or a belt
+    "クローゼットにコート掛けた",  # round 7: the kernel head alone said high (a safe example now)
+    "オーディオ買った",  # round 7: not OD
     "明日テストやだな",  # similarity: was concern
     "ありがとう",  # similarity: was concern, near 今までありがとう
     "お酒飲みすぎた",

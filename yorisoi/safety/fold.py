@@ -109,6 +109,8 @@ _VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"しん(?=だ(?![いん])|で(?![んれ])|じゃ)"), "死ん"),
     # A bare しぬ is read as し+ぬ (する, ず); not ぼうしぬいだ (帽子脱いだ) or おしぬく (押し抜く).
     (re.compile(r"しぬ(?![いぎぐげごきくけ])"), "死ぬ"),
+    # OD spelled out in kana (ｵｰﾃﾞｨｰｼﾀ): the rules know it as od.
+    (re.compile(r"[オお]ー[デで][ィぃ]ー"), "od"),
 )
 _SPACED_OUT = re.compile(r"(?<!\S)(?:\S[ \t\u3000]+){2,}\S(?!\S)")
 _WHITESPACE = re.compile(r"[ \t\u3000]+")
