@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -160,24 +160,34 @@ def probabilities(fitted: Fitted, vectors: Any) -> Array:
 class Kernel:
     """A fitted RBF support-vector machine: its decision is sum_i coef_i k(s_i, x) + intercept.
 
-    k(s, x) = exp(-gamma |s - x|^2) over the support vectors s_i (rows of `support`, features
-    as `features` makes them). Positive means `high`; the shipped threshold is chosen by
-    cross-validation, not at 0.
+    k(s, x) = exp(-gamma |s - x|^2) over the support vectors s_i (features as `features`
+    makes them). Positive means `high`; the shipped threshold is chosen by cross-validation,
+    not at 0. The support vectors are kept in two blocks: the embedding columns, one row per
+    support vector, and the gram columns, one row per gram, so that one message, which has a
+    hundred grams or so of the 2,048, reads only those rows (the whole matrix does not stay in
+    the cache between messages).
     """
 
-    support: Array
+    embedded: Array
+    by_gram: Array
     coef: Array
     intercept: float
     gamma: float
-    norms: Array = field(init=False)
-    """The squared length of each support vector, computed once."""
-    by_gram: Array = field(init=False)
-    """The gram columns of `support`, one row per gram: a message's few grams read few rows."""
+    norms: Array
 
-    def __post_init__(self) -> None:
-        grams = self.support[:, self.support.shape[1] - GRAM_DIMENSIONS :]
-        object.__setattr__(self, "norms", np.sum(self.support * self.support, axis=1))
-        object.__setattr__(self, "by_gram", np.ascontiguousarray(grams.T))
+    @classmethod
+    def from_support(cls, support: Array, coef: Array, intercept: float, gamma: float) -> Kernel:
+        """Return the kernel over the support vectors `support` (m, d), as `features` makes them."""
+        support = np.asarray(support, dtype=np.float32)
+        cut = support.shape[1] - GRAM_DIMENSIONS
+        return cls(
+            np.ascontiguousarray(support[:, :cut]),
+            np.ascontiguousarray(support[:, cut:].T),
+            np.asarray(coef, dtype=np.float32),
+            intercept,
+            gamma,
+            np.sum(support * support, axis=1),
+        )
 
     def decision(self, vectors: Any) -> Array:
         """Return the decision value of each row of `vectors` (n, d)."""
@@ -187,18 +197,13 @@ class Kernel:
         return (kernel @ self.coef + self.intercept).astype(np.float64)  # type: ignore[no-any-return]
 
     def _dot(self, x: Array) -> Array:
-        """Return x @ support.T; for one message, reading only the rows of its grams.
-
-        The support matrix (thousands of rows of 2,560 numbers) does not stay in the cache
-        between messages; a message has a hundred grams or so of the 2,048, so reading those
-        rows and the embedding columns moves a quarter of the memory.
-        """
+        """Return x @ support.T; for one message, reading only the rows of its grams."""
+        cut = self.embedded.shape[1]
+        dense = x[:, :cut] @ self.embedded.T
         if x.shape[0] != 1:
-            return x @ self.support.T  # type: ignore[no-any-return]
-        cut = self.support.shape[1] - GRAM_DIMENSIONS
+            return dense + x[:, cut:] @ self.by_gram  # type: ignore[no-any-return]
         grams = np.flatnonzero(x[0, cut:])
-        dense = self.support[:, :cut] @ x[0, :cut]
-        return (dense + x[0, cut + grams] @ self.by_gram[grams])[None, :]  # type: ignore[no-any-return]
+        return dense + (x[0, cut + grams] @ self.by_gram[grams])[None, :]  # type: ignore[no-any-return]
 
 
 WEIGHTS = Path(__file__).with_name("classifier.npz")
@@ -276,8 +281,8 @@ class Support:
 
     def kernel(self) -> Kernel:
         """Return the kernel head with the support vectors' full features."""
-        support = features(self.embeddings, self.texts).astype(np.float32)
-        return Kernel(support, self.coef.astype(np.float32), self.intercept, self.gamma)
+        support = features(self.embeddings, self.texts)
+        return Kernel.from_support(support, self.coef, self.intercept, self.gamma)
 
 
 def save_classifier(
