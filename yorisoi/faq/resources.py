@@ -24,7 +24,7 @@ from yorisoi.states.loader import (
     as_mapping,
     check_keys,
     nonblank_text,
-    unique_items,
+    unique_ids,
 )
 from yorisoi.states.model import FlowProblem
 
@@ -169,13 +169,7 @@ def parse_resources(text: str, file: str) -> tuple[list[Resource], list[FlowProb
     report, items = top_list(text, file, kind, "resources")
     if items is None:
         return [], report.in_order()
-    found = unique_items(
-        report,
-        items,
-        _resource,
-        lambda resource: resource.id,
-        lambda name, first, _line: f"resource id {name!r} is already used on line {first}",
-    )
+    found = unique_ids(report, items, _resource, "resource")
     return found, report.in_order()
 
 

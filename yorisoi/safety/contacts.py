@@ -53,7 +53,7 @@ from yorisoi.states.loader import (
     load_content,
     nonblank_text,
     top_mapping,
-    unique_items,
+    unique_ids,
 )
 from yorisoi.states.model import FlowInvalid, FlowProblem
 
@@ -531,13 +531,7 @@ def _crisis(report: Problems, data: Any) -> CrisisContacts | None:
     items = as_list(report, raw["contacts"], raw.key_lines["contacts"], "contacts")
     if items is None:
         return None
-    contacts = unique_items(
-        report,
-        items,
-        _contact,
-        lambda contact: contact.id,
-        lambda name, first, _line: f"contact id {name!r} is already used on line {first}",
-    )
+    contacts = unique_ids(report, items, _contact, "contact")
     if not report.found and not any(c.verified and c.always for c in contacts):
         report.add(
             raw.key_lines["contacts"],

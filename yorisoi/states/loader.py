@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import yaml
 
@@ -51,6 +51,14 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Identified = TypeVar("Identified", bound=_HasId)
 
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 MAX_TRIGGER = 64  # our own limit, to keep postback data short
@@ -331,6 +339,22 @@ def unique_items(
         seen[name] = line
         found.append(built)
     return found
+
+
+def unique_ids(
+    report: Problems,
+    items: _LineList,
+    build: Callable[[Problems, Any, int, int], Identified | None],
+    noun: str,
+) -> list[Identified]:
+    """`unique_items` keyed by each item's `id`: "<noun> id 'x' is already used on line N"."""
+    return unique_items(
+        report,
+        items,
+        build,
+        lambda item: item.id,
+        lambda name, first, _line: f"{noun} id {name!r} is already used on line {first}",
+    )
 
 
 def check_keys(
