@@ -25,7 +25,9 @@ from yorisoi.faq.model import load_synonyms  # noqa: E402
 
 
 def fixture() -> object:
-    spec = importlib.util.spec_from_file_location("faq_fixture", ROOT / "tests" / "faq" / "test_match.py")
+    spec = importlib.util.spec_from_file_location(
+        "faq_fixture", ROOT / "tests" / "faq" / "test_match.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -56,15 +58,24 @@ def main() -> None:
         matcher = Matcher(entries, groups, semantic=semantic)
         build = (time.perf_counter() - started) * 1000
         p50, p95 = measure(matcher, queries, rounds)
-        rows.append(f"| {'lexical + meaning' if semantic else 'lexical only'} | {len(entries)} | "
-                    f"{build:.0f} | {p50:.3f} | {p95:.3f} |")
-    table = "\n".join(["| matcher | entries | build ms | query p50 ms | query p95 ms |",
-                       "|---|---|---|---|---|", *rows])
+        rows.append(
+            f"| {'lexical + meaning' if semantic else 'lexical only'} | {len(entries)} | "
+            f"{build:.0f} | {p50:.3f} | {p95:.3f} |"
+        )
+    table = "\n".join(
+        [
+            "| matcher | entries | build ms | query p50 ms | query p95 ms |",
+            "|---|---|---|---|---|",
+            *rows,
+        ]
+    )
     print(table)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as out:
-        out.write(f"\n## faq_latency — {stamp}\n\nFixture entries copied to 100, "
-                  f"{len(queries)} fixture queries.\n\n{table}\n")
+        out.write(
+            f"\n## faq_latency — {stamp}\n\nFixture entries copied to 100, "
+            f"{len(queries)} fixture queries.\n\n{table}\n"
+        )
 
 
 if __name__ == "__main__":

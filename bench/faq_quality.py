@@ -156,8 +156,10 @@ def main() -> None:
                 got = found.hit.id if found.hit is not None else None
                 if m.split == "tune" and got != m.expected:
                     top = ", ".join(f"{e.id} {s:.2f}" for e, s in found.candidates)
-                    print(f"[{name}] {m.text!r}: expected {m.expected}, got {got} "
-                          f"({', '.join(found.reasons)}; {top})")
+                    print(
+                        f"[{name}] {m.text!r}: expected {m.expected}, got {got} "
+                        f"({', '.join(found.reasons)}; {top})"
+                    )
     table = "\n".join(
         [
             "| matcher / split | messages (faq / no-answer) | top-1 | top-3 | answered right | "

@@ -65,8 +65,11 @@ async def wait_healthy(url: str, proc: asyncio.subprocess.Process) -> None:
             if proc.returncode is not None:
                 raise SystemExit(f"server exited: {proc.returncode}")
             try:
-                async with session.post(url, data=b'{"events":[]}', headers={
-                    "X-Line-Signature": sign(b'{"events":[]}', SECRET)}) as r:
+                async with session.post(
+                    url,
+                    data=b'{"events":[]}',
+                    headers={"X-Line-Signature": sign(b'{"events":[]}', SECRET)},
+                ) as r:
                     if r.status == 200:
                         return
             except aiohttp.ClientConnectionError:
@@ -75,11 +78,21 @@ async def wait_healthy(url: str, proc: asyncio.subprocess.Process) -> None:
     raise SystemExit("server did not start")
 
 
-async def run_system(name: str, command: list[str], env: dict[str, str], port: int,
-                     standin: StandIn, args: argparse.Namespace) -> dict[str, float]:
-    proc = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env,
-                                                stdout=asyncio.subprocess.DEVNULL,
-                                                stderr=asyncio.subprocess.DEVNULL)
+async def run_system(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    standin: StandIn,
+    args: argparse.Namespace,
+) -> dict[str, float]:
+    proc = await asyncio.create_subprocess_exec(
+        *command,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/callback"
     try:
         await wait_healthy(url, proc)
@@ -89,12 +102,23 @@ async def run_system(name: str, command: list[str], env: dict[str, str], port: i
         async with aiohttp.ClientSession() as session:
             for n in range(20):
                 u = "U" + f"{10**6 + n:032x}"
-                event = make_event("text", u, timestamp_ms=1_600_000_000_000 + n,
-                                   reply_token=standin.issue_reply_token(u), text="hello")
+                event = make_event(
+                    "text",
+                    u,
+                    timestamp_ms=1_600_000_000_000 + n,
+                    reply_token=standin.issue_reply_token(u),
+                    text="hello",
+                )
                 body = webhook_body([event])
                 t0 = time.perf_counter()
-                async with session.post(url, data=body, headers={
-                        "X-Line-Signature": sign(body, SECRET), "Content-Type": "application/json"}) as r:
+                async with session.post(
+                    url,
+                    data=body,
+                    headers={
+                        "X-Line-Signature": sign(body, SECRET),
+                        "Content-Type": "application/json",
+                    },
+                ) as r:
                     assert r.status == 200
                 await standin.wait_for_messages(u, 1, timeout=10)
                 idle.append(time.perf_counter() - t0)
@@ -103,8 +127,13 @@ async def run_system(name: str, command: list[str], env: dict[str, str], port: i
         bodies = []
         for i in range(args.events):
             u = users[i % len(users)]
-            event = make_event("text", u, timestamp_ms=1_700_000_000_000 + i,
-                               reply_token=standin.issue_reply_token(u), text=TEXTS[i % len(TEXTS)])
+            event = make_event(
+                "text",
+                u,
+                timestamp_ms=1_700_000_000_000 + i,
+                reply_token=standin.issue_reply_token(u),
+                text=TEXTS[i % len(TEXTS)],
+            )
             body = webhook_body([event])
             bodies.append((body, sign(body, SECRET)))
         latencies: list[float] = []
@@ -118,8 +147,11 @@ async def run_system(name: str, command: list[str], env: dict[str, str], port: i
                 while not queue.empty():
                     body, signature = queue.get_nowait()
                     t0 = time.perf_counter()
-                    async with session.post(url, data=body, headers={
-                        "X-Line-Signature": signature, "Content-Type": "application/json"}) as r:
+                    async with session.post(
+                        url,
+                        data=body,
+                        headers={"X-Line-Signature": signature, "Content-Type": "application/json"},
+                    ) as r:
                         await r.read()
                         assert r.status == 200, r.status
                     latencies.append(time.perf_counter() - t0)
@@ -139,8 +171,11 @@ async def run_system(name: str, command: list[str], env: dict[str, str], port: i
         return {
             "idle_reply_p50_ms": statistics.median(idle) * 1000,
             "idle_reply_max_ms": max(idle) * 1000,
-            "ack_p50_ms": q(0.50), "ack_p95_ms": q(0.95), "ack_p99_ms": q(0.99),
-            "ack_max_ms": latencies[-1] * 1000, "ack_mean_ms": statistics.mean(latencies) * 1000,
+            "ack_p50_ms": q(0.50),
+            "ack_p95_ms": q(0.95),
+            "ack_p99_ms": q(0.99),
+            "ack_max_ms": latencies[-1] * 1000,
+            "ack_mean_ms": statistics.mean(latencies) * 1000,
             "acked_per_s": args.events / (acked - start),
             "end_to_end_per_s": args.events / (done - start),
             "replies": float(len(standin.sent_messages())),
@@ -184,39 +219,64 @@ async def main(args: argparse.Namespace) -> None:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "YORISOI_"))}
         port = free_port()
         content = always_open_content(Path(tmp))
-        yorisoi_env = {**base, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-                       "YORISOI_CONTENT_DIR": str(content),
-                       "LINE_API_ENDPOINT": endpoint, "YORISOI_SECRET_KEY": "b" * 40,
-                       "YORISOI_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-                       "YORISOI_LOG_LEVEL": "WARNING", "PORT": str(port),
-                       "YORISOI_HOST": "127.0.0.1"}
+        yorisoi_env = {
+            **base,
+            "LINE_CHANNEL_SECRET": SECRET,
+            "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+            "YORISOI_CONTENT_DIR": str(content),
+            "LINE_API_ENDPOINT": endpoint,
+            "YORISOI_SECRET_KEY": "b" * 40,
+            "YORISOI_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+            "YORISOI_LOG_LEVEL": "WARNING",
+            "PORT": str(port),
+            "YORISOI_HOST": "127.0.0.1",
+        }
         results["yorisoi"] = await run_system(
-            "yorisoi", [sys.executable, "-m", "yorisoi", "serve"], yorisoi_env, port, standin, args)
+            "yorisoi", [sys.executable, "-m", "yorisoi", "serve"], yorisoi_env, port, standin, args
+        )
         port = free_port()
         results["bare line-bot-sdk"] = await run_system(
-            "bare", [sys.executable, str(ROOT / "bench" / "bare_sdk_bot.py"), str(port), SECRET,
-                     TOKEN, endpoint], base, port, standin, args)
+            "bare",
+            [
+                sys.executable,
+                str(ROOT / "bench" / "bare_sdk_bot.py"),
+                str(port),
+                SECRET,
+                TOKEN,
+                endpoint,
+            ],
+            base,
+            port,
+            standin,
+            args,
+        )
     await runner.cleanup()
     report(results, args)
 
 
 def report(results: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
-    header = ("| system | idle reply p50 / max ms | ack p50 ms | ack p95 ms | ack p99 ms | "
-              "ack max ms | acked/s | end-to-end replies/s |")
+    header = (
+        "| system | idle reply p50 / max ms | ack p50 ms | ack p95 ms | ack p99 ms | "
+        "ack max ms | acked/s | end-to-end replies/s |"
+    )
     lines = [header, "|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
-        lines.append(f"| {name} | {r['idle_reply_p50_ms']:.1f} / {r['idle_reply_max_ms']:.1f} | "
-                     f"{r['ack_p50_ms']:.1f} | {r['ack_p95_ms']:.1f} | "
-                     f"{r['ack_p99_ms']:.1f} | {r['ack_max_ms']:.1f} | {r['acked_per_s']:.0f} | "
-                     f"{r['end_to_end_per_s']:.0f} |")
+        lines.append(
+            f"| {name} | {r['idle_reply_p50_ms']:.1f} / {r['idle_reply_max_ms']:.1f} | "
+            f"{r['ack_p50_ms']:.1f} | {r['ack_p95_ms']:.1f} | "
+            f"{r['ack_p99_ms']:.1f} | {r['ack_max_ms']:.1f} | {r['acked_per_s']:.0f} | "
+            f"{r['end_to_end_per_s']:.0f} |"
+        )
     table = "\n".join(lines)
     print(table)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as out:
-        out.write(f"\n## webhook_load — {stamp}\n\n{args.events} events, concurrency "
-                  f"{args.concurrency}, {args.users} users; {platform.python_version()}, "
-                  f"{os.cpu_count()} cores; SQLite synchronous=FULL; stand-in and load generator "
-                  f"in one process, server in another.\n\n{table}\n")
+        out.write(
+            f"\n## webhook_load — {stamp}\n\n{args.events} events, concurrency "
+            f"{args.concurrency}, {args.users} users; {platform.python_version()}, "
+            f"{os.cpu_count()} cores; SQLite synchronous=FULL; stand-in and load generator "
+            f"in one process, server in another.\n\n{table}\n"
+        )
 
 
 if __name__ == "__main__":

@@ -40,7 +40,9 @@ async def make_store(kind: str, tmp_path: Path) -> Store:
 
         return await MongoStore.with_client(AsyncMongoMockClient(), "yorisoi_test")
     uri = os.environ["YORISOI_TEST_MONGODB_URI"]
-    return await MongoStore.connect(uri, database=f"yorisoi_test_{uuid.uuid4().hex[:8]}", drop_on_close=True)
+    return await MongoStore.connect(
+        uri, database=f"yorisoi_test_{uuid.uuid4().hex[:8]}", drop_on_close=True
+    )
 
 
 @pytest.fixture(params=STORE_KINDS)
@@ -54,8 +56,6 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 # --- the real app against the Messaging API stand-in ---------------------------------
-
-
 
 
 @pytest.fixture
@@ -74,7 +74,9 @@ BotFactory = Callable[..., Awaitable[Bot]]
 
 
 @pytest.fixture
-async def make_bot(line: LinePlatform, clock: FakeClock, tmp_path: Path) -> AsyncIterator[BotFactory]:
+async def make_bot(
+    line: LinePlatform, clock: FakeClock, tmp_path: Path
+) -> AsyncIterator[BotFactory]:
     """Start real yorisoi apps (production mode, talking to the stand-in) with settings overrides.
 
     Apps started with the same ``tmp_path`` share one SQLite file, like restarts of one server.

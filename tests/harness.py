@@ -87,12 +87,19 @@ class Bot:
         kwargs.setdefault("reply_token", self.standin.issue_reply_token(user_id))
         return make_event(kind, user_id, timestamp_ms=kwargs.pop("timestamp_ms", ts), **kwargs)
 
-    async def post(self, *events: dict[str, Any], secret: str | None = None,
-                   body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    async def post(
+        self,
+        *events: dict[str, Any],
+        secret: str | None = None,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, str]:
         """Post a signed webhook (as LINE does) and return status and text."""
         raw = body if body is not None else webhook_body(list(events))
-        sent_headers = {"Content-Type": "application/json",
-                        "X-Line-Signature": sign(raw, secret or self.secret)}
+        sent_headers = {
+            "Content-Type": "application/json",
+            "X-Line-Signature": sign(raw, secret or self.secret),
+        }
         sent_headers.update(headers or {})
         # aiohttp warns about large raw bytes bodies; a stream is what a real client sends
         data = io.BytesIO(raw) if len(raw) > 512 * 1024 else raw
@@ -122,7 +129,9 @@ class Bot:
             due = []
             for user_id in await store.users_with_pending_events():
                 heads = await store.pending_events(user_id, limit=1)
-                if heads and (heads[0].not_before is None or heads[0].not_before <= self.clock.now()):
+                if heads and (
+                    heads[0].not_before is None or heads[0].not_before <= self.clock.now()
+                ):
                     due.append(user_id)
             return due
 
@@ -149,7 +158,9 @@ class Bot:
         sender.stop = die  # type: ignore[method-assign]
         await self.client.close()
 
-    async def wait_until(self, condition: Callable[[], Awaitable[bool]], limit: float = 5.0) -> None:
+    async def wait_until(
+        self, condition: Callable[[], Awaitable[bool]], limit: float = 5.0
+    ) -> None:
         """Wait for background work to reach a state the test cannot be told about."""
         async with asyncio.timeout(limit):
             while not await condition():  # noqa: ASYNC110 (state lives in the store)
@@ -170,8 +181,6 @@ def _text_of(message: dict[str, Any]) -> str:
     return str(message.get("text", _json.dumps(message)))
 
 
-
-
 @dataclass
 class Staff:
     """A signed-in staff member using the operator API, with its own cookie jar."""
@@ -185,10 +194,13 @@ class Staff:
         async with self.session.get(self.base + path) as response:
             return response.status, await response.json()
 
-    async def post(self, path: str, body: dict[str, Any] | None = None,
-                   *, csrf: bool = True) -> tuple[int, Any]:
+    async def post(
+        self, path: str, body: dict[str, Any] | None = None, *, csrf: bool = True
+    ) -> tuple[int, Any]:
         headers = {"X-CSRF-Token": self.csrf} if csrf else {}
-        async with self.session.post(self.base + path, json=body or {}, headers=headers) as response:
+        async with self.session.post(
+            self.base + path, json=body or {}, headers=headers
+        ) as response:
             return response.status, await response.json()
 
     async def put(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
@@ -211,20 +223,35 @@ async def to_menu(bot: Bot, user_id: str) -> None:
     await bot.replies(user_id, 3)
 
 
-async def sign_in_staff(bot: Bot, login: str, role: str = "responder", *, on_duty: bool = True,
-                        display_name: str | None = None, topics: list[str] | None = None) -> Staff:
+async def sign_in_staff(
+    bot: Bot,
+    login: str,
+    role: str = "responder",
+    *,
+    on_duty: bool = True,
+    display_name: str | None = None,
+    topics: list[str] | None = None,
+) -> Staff:
     """Create a staff account (if new) and sign it in with its own cookie jar."""
     from yorisoi.admin.staff import add_staff
 
     store = bot.app[keys.STORE]
     if await store.staff_by_login(login) is None:
-        await add_staff(store, login, role, STAFF_PASSWORD, bot.clock.now(),
-                        display_name=display_name or login, topics=topics)
+        await add_staff(
+            store,
+            login,
+            role,
+            STAFF_PASSWORD,
+            bot.clock.now(),
+            display_name=display_name or login,
+            topics=topics,
+        )
     session = ClientSession(cookie_jar=CookieJar(unsafe=True))
     bot.closers.append(session.close)
     base = str(bot.client.make_url("")).rstrip("/")
-    async with session.post(base + "/api/login",
-                            json={"login": login, "password": STAFF_PASSWORD}) as response:
+    async with session.post(
+        base + "/api/login", json={"login": login, "password": STAFF_PASSWORD}
+    ) as response:
         assert response.status == 200, await response.text()
         csrf = (await response.json())["csrf_token"]
     staff = Staff(session=session, base=base, csrf=csrf, login=login)

@@ -46,7 +46,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     async def announce(app: web.Application) -> None:
         base = f"http://{'127.0.0.1' if settings.bind_host in ('0.0.0.0', '::') else settings.bind_host}:{settings.port}"
-        lines = [f"yorisoi is running on {base}  (webhook: {base}/callback, health: {base}/healthz)"]
+        lines = [
+            f"yorisoi is running on {base}  (webhook: {base}/callback, health: {base}/healthz)"
+        ]
         if settings.demo:
             lines += [
                 "DEMO MODE: no LINE credentials set; a local stand-in plays the LINE platform at "
@@ -68,8 +70,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     app.on_startup.append(announce)
     try:
-        web.run_app(app, host=settings.bind_host, port=settings.port, print=None,
-                    handler_cancellation=True)
+        web.run_app(
+            app, host=settings.bind_host, port=settings.port, print=None, handler_cancellation=True
+        )
     except ContentError as exc:
         print(f"yorisoi: {exc}", file=sys.stderr)
         return 1
@@ -103,10 +106,14 @@ def cmd_standin(args: argparse.Namespace) -> int:
     from yorisoi.line.standin import StandIn
 
     standin = StandIn(access_token=args.access_token)
-    print(f"LINE Messaging API stand-in on http://{args.host}:{args.port} "
-          f"(access token: {args.access_token})", flush=True)
-    web.run_app(standin.make_app(), host=args.host, port=args.port, print=None,
-                handler_cancellation=True)
+    print(
+        f"LINE Messaging API stand-in on http://{args.host}:{args.port} "
+        f"(access token: {args.access_token})",
+        flush=True,
+    )
+    web.run_app(
+        standin.make_app(), host=args.host, port=args.port, print=None, handler_cancellation=True
+    )
     return 0
 
 
@@ -134,8 +141,15 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
         store = await open_store(settings.database_url)
         try:
             topics = [t.strip() for t in (args.topics or "").split(",") if t.strip()]
-            member = await add_staff(store, args.login, args.role, password, SystemClock().now(),
-                                     display_name=args.name, topics=topics)
+            member = await add_staff(
+                store,
+                args.login,
+                args.role,
+                password,
+                SystemClock().now(),
+                display_name=args.name,
+                topics=topics,
+            )
         except (StaffInputError, AlreadyExists) as exc:
             print(f"yorisoi: {exc}", file=sys.stderr)
             return 1
@@ -152,7 +166,11 @@ def cmd_risk(args: argparse.Namespace) -> int:
     from yorisoi.safety.cli import risk_main
     from yorisoi.safety.lexicon import DEFAULT_LEXICON
 
-    lexicon = Path(args.content) / "states" / "safety" / "lexicon.yaml" if args.content else DEFAULT_LEXICON
+    lexicon = (
+        Path(args.content) / "states" / "safety" / "lexicon.yaml"
+        if args.content
+        else DEFAULT_LEXICON
+    )
     return risk_main(sys.stdin, sys.stdout, lexicon=lexicon)
 
 
@@ -201,10 +219,15 @@ def build_parser() -> argparse.ArgumentParser:
     staff_add.add_argument("login")
     staff_add.add_argument("--role", required=True, choices=["responder", "supervisor", "admin"])
     staff_add.add_argument("--name", help="display name shown to users (up to 20 characters)")
-    staff_add.add_argument("--topics", help="a responder's topics, comma-separated "
-                           "(youth,mothers,general); default: all")
-    staff_add.add_argument("--password-stdin", action="store_true",
-                           help="read the password (12+ characters) from standard input")
+    staff_add.add_argument(
+        "--topics",
+        help="a responder's topics, comma-separated (youth,mothers,general); default: all",
+    )
+    staff_add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password (12+ characters) from standard input",
+    )
     staff_add.set_defaults(func=cmd_staff_add)
 
     risk = sub.add_parser("risk", help="risk level of each stdin line, as JSON lines")
@@ -218,7 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     faq_match.add_argument("--content", help="content folder holding faq/")
     faq_match.set_defaults(func=cmd_faq)
-    faq_explain = faq_sub.add_parser("explain", help="tokens, normalised forms and scores of one text")
+    faq_explain = faq_sub.add_parser(
+        "explain", help="tokens, normalised forms and scores of one text"
+    )
     faq_explain.add_argument("text")
     faq_explain.add_argument("--content", help="content folder holding faq/")
     faq_explain.set_defaults(func=cmd_faq)
@@ -230,7 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     standin.set_defaults(func=cmd_standin)
 
     sim = sub.add_parser("simulate", help="post a signed LINE event to a running yorisoi")
-    sim.add_argument("event", choices=["follow", "unfollow", "text", "sticker", "image", "postback"])
+    sim.add_argument(
+        "event", choices=["follow", "unfollow", "text", "sticker", "image", "postback"]
+    )
     sim.add_argument("--text", default="こんにちは", help="text of a text message")
     sim.add_argument("--data", default="", help="postback data")
     sim.add_argument("--user", default="U" + "0" * 31 + "1", help="LINE user id (U + 32 hex)")

@@ -171,8 +171,14 @@ def create_app(
         the_store, the_clock = app[keys.STORE], app[keys.CLOCK]
         # A claim must outlive the slowest LINE call, or a second delivery could start.
         lease = max(60.0, 3 * settings.line_timeout)
-        sender = OutboxSender(the_store, app[keys.LINE], the_clock, owner=owner, lease_seconds=lease,
-                              on_status=app[keys.CASES].delivery_changed)
+        sender = OutboxSender(
+            the_store,
+            app[keys.LINE],
+            the_clock,
+            owner=owner,
+            lease_seconds=lease,
+            on_status=app[keys.CASES].delivery_changed,
+        )
         processor = EventProcessor(
             the_store,
             the_clock,
@@ -201,7 +207,9 @@ def create_app(
         oncall = _oncall(settings)
         http = ClientSession(timeout=ClientTimeout(total=oncall.webhook_timeout))
         if oncall.configured:
-            scheduler.add_handler(RISK_ALERT, make_alert_handler(oncall, http=http, line=app[keys.LINE]))
+            scheduler.add_handler(
+                RISK_ALERT, make_alert_handler(oncall, http=http, line=app[keys.LINE])
+            )
         await scheduler.ensure_recurring()
         app[keys.SENDER], app[keys.PROCESSOR], app[keys.SCHEDULER] = sender, processor, scheduler
         runs = [sender.run(), scheduler.run()]

@@ -43,11 +43,15 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
 
-    line_channel_secret: SecretStr | None = Field(None, validation_alias=_env("LINE_CHANNEL_SECRET"))
+    line_channel_secret: SecretStr | None = Field(
+        None, validation_alias=_env("LINE_CHANNEL_SECRET")
+    )
     line_channel_access_token: SecretStr | None = Field(
         None, validation_alias=_env("LINE_CHANNEL_ACCESS_TOKEN")
     )
-    line_api_endpoint: str = Field("https://api.line.me", validation_alias=_env("LINE_API_ENDPOINT"))
+    line_api_endpoint: str = Field(
+        "https://api.line.me", validation_alias=_env("LINE_API_ENDPOINT")
+    )
     database_url: str = Field(
         "sqlite:///var/yorisoi.sqlite3", validation_alias=_env("YORISOI_DATABASE_URL")
     )
@@ -57,12 +61,18 @@ class Settings(BaseSettings):
     host: str | None = Field(None, validation_alias=_env("YORISOI_HOST"))
     port: int = Field(8080, ge=1, le=65535, validation_alias=_env("PORT"))
     var_dir: Path = Field(Path("var"), validation_alias=_env("YORISOI_VAR_DIR"))
-    max_body_bytes: int = Field(1024 * 1024, ge=1024, validation_alias=_env("YORISOI_MAX_BODY_BYTES"))
-    reply_token_ttl: float = Field(50.0, gt=0, le=60, validation_alias=_env("YORISOI_REPLY_TOKEN_TTL"))
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, validation_alias=_env("YORISOI_MAX_BODY_BYTES")
+    )
+    reply_token_ttl: float = Field(
+        50.0, gt=0, le=60, validation_alias=_env("YORISOI_REPLY_TOKEN_TTL")
+    )
     line_timeout: float = Field(10.0, gt=0, le=120, validation_alias=_env("YORISOI_LINE_TIMEOUT"))
     processing: Literal["on", "paused"] = Field("on", validation_alias=_env("YORISOI_PROCESSING"))
     retention_days: int = Field(365, ge=1, validation_alias=_env("YORISOI_RETENTION_DAYS"))
-    inbox_retention_days: int = Field(7, ge=1, validation_alias=_env("YORISOI_INBOX_RETENTION_DAYS"))
+    inbox_retention_days: int = Field(
+        7, ge=1, validation_alias=_env("YORISOI_INBOX_RETENTION_DAYS")
+    )
     secure_cookies: bool | None = Field(None, validation_alias=_env("YORISOI_SECURE_COOKIES"))
     oncall_line_user_id: str | None = Field(
         None, pattern=r"^U[0-9a-f]{32}$", validation_alias=_env("YORISOI_ONCALL_LINE_USER_ID")
@@ -166,7 +176,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _credentials(self) -> Settings:
         if (self.line_channel_secret is None) != (self.line_channel_access_token is None):
-            missing = "LINE_CHANNEL_ACCESS_TOKEN" if self.line_channel_access_token is None else "LINE_CHANNEL_SECRET"
+            missing = (
+                "LINE_CHANNEL_ACCESS_TOKEN"
+                if self.line_channel_access_token is None
+                else "LINE_CHANNEL_SECRET"
+            )
             raise ValueError(
                 f"{missing}: set both LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN, "
                 "or neither for demo mode"

@@ -186,8 +186,12 @@ class ContentLibrary:
             except FlowInvalid as exc:
                 # Stored earlier but invalid now (e.g. an action was removed from the code).
                 for problem in exc.problems:
-                    log.error("content.stored_version_invalid", version=version.version,
-                              source=version.source, problem=str(problem))
+                    log.error(
+                        "content.stored_version_invalid",
+                        version=version.version,
+                        source=version.source,
+                        problem=str(problem),
+                    )
                     problems.append(problem)
                 if name in self._engines:
                     engines[name] = self._engines[name]

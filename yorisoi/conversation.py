@@ -112,8 +112,9 @@ class EventProcessor:
             data = dict(loaded.data) if loaded is not None else {}
             assessment = safety.assess(data, safety.screen(event.text), now)
             if assessment.crisis:
-                messages = safety.crisis_reply(assessment, now=now, minor=None,
-                                               staffed_now=False, next_opening_text=None)
+                messages = safety.crisis_reply(
+                    assessment, now=now, minor=None, staffed_now=False, next_opening_text=None
+                )
         for _ in range(VERSION_RACE_RETRIES):
             conversation = await self._load(event.user_id)
             commit = TurnCommit(conversation=copy_conversation(conversation), now=now)
@@ -188,8 +189,13 @@ class EventProcessor:
             messages = self._desk.user_wrote(commit, context, engine)
             trigger, entered = "case", []
         else:
-            turn = Turn(event=event, now=now, state=conversation.state, data=conversation.data,
-                        context=context)
+            turn = Turn(
+                event=event,
+                now=now,
+                state=conversation.state,
+                data=conversation.data,
+                context=context,
+            )
             await engine.run(turn)
             conversation.state = turn.state
             commit.jobs.extend(turn.jobs)

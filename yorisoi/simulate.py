@@ -21,16 +21,28 @@ async def simulate(args: argparse.Namespace) -> int:
     async with aiohttp.ClientSession() as session:
         reply_token = None
         if args.standin:
-            async with session.post(f"{args.standin.rstrip('/')}/_standin/reply-tokens",
-                                    json={"userId": args.user}) as response:
+            async with session.post(
+                f"{args.standin.rstrip('/')}/_standin/reply-tokens", json={"userId": args.user}
+            ) as response:
                 reply_token = (await response.json())["replyToken"]
-        event = make_event(args.event, args.user, timestamp_ms=int(time.time() * 1000),
-                           reply_token=reply_token, text=args.text, data=args.data,
-                           unblocked=args.unblocked)
+        event = make_event(
+            args.event,
+            args.user,
+            timestamp_ms=int(time.time() * 1000),
+            reply_token=reply_token,
+            text=args.text,
+            data=args.data,
+            unblocked=args.unblocked,
+        )
         body = webhook_body([event])
         signature = sign(body, "forged-" + secret if args.forge else secret)
-        async with session.post(args.url, data=body, headers={
-            "Content-Type": "application/json", "X-Line-Signature": signature,
-        }) as response:
+        async with session.post(
+            args.url,
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Line-Signature": signature,
+            },
+        ) as response:
             print(f"{response.status} {await response.text()}")
             return 0 if response.status == 200 else 1

@@ -13,7 +13,9 @@ log = structlog.get_logger("yorisoi.tasks")
 
 
 @contextlib.asynccontextmanager
-async def run_background(*runs: Coroutine[Any, Any, None]) -> AsyncIterator[list[asyncio.Task[None]]]:
+async def run_background(
+    *runs: Coroutine[Any, Any, None],
+) -> AsyncIterator[list[asyncio.Task[None]]]:
     """Run coroutines as tasks for the body of the ``async with``; cancel and await them after."""
     tasks = [asyncio.create_task(run) for run in runs]
     for task in tasks:
@@ -28,4 +30,8 @@ async def run_background(*runs: Coroutine[Any, Any, None]) -> AsyncIterator[list
 
 def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.error("background_task.crashed", task=task.get_coro().__qualname__, error=repr(task.exception()))  # type: ignore[union-attr]
+        log.error(
+            "background_task.crashed",
+            task=task.get_coro().__qualname__,
+            error=repr(task.exception()),
+        )  # type: ignore[union-attr]

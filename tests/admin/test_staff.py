@@ -39,7 +39,9 @@ def test_short_passwords_are_refused() -> None:
         hash_password("short")
 
 
-async def test_add_staff_checks_input_and_stores_only_the_hash(store: Store, clock: FakeClock) -> None:
+async def test_add_staff_checks_input_and_stores_only_the_hash(
+    store: Store, clock: FakeClock
+) -> None:
     member = await add_staff(store, "sato", "responder", PASSWORD, clock.now(), display_name="佐藤")
     stored = await store.staff_by_login("sato")
     assert stored == member and verify(stored.password_hash, PASSWORD).ok
@@ -55,17 +57,47 @@ async def test_add_staff_checks_input_and_stores_only_the_hash(store: Store, clo
 
 def test_staff_add_command_reads_the_password_from_stdin(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "YORISOI_"))}
-    env.update({"YORISOI_DATABASE_URL": f"sqlite:///{tmp_path}/s.sqlite3",
-                "YORISOI_VAR_DIR": str(tmp_path / "var")})
-    command = [sys.executable, "-m", "yorisoi", "staff", "add", "tanaka", "--role", "supervisor",
-               "--name", "田中", "--password-stdin"]
-    done = subprocess.run(command, input=PASSWORD + "\n", capture_output=True, text=True,
-                          cwd=REPO_ROOT, env=env, timeout=60)
+    env.update(
+        {
+            "YORISOI_DATABASE_URL": f"sqlite:///{tmp_path}/s.sqlite3",
+            "YORISOI_VAR_DIR": str(tmp_path / "var"),
+        }
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "yorisoi",
+        "staff",
+        "add",
+        "tanaka",
+        "--role",
+        "supervisor",
+        "--name",
+        "田中",
+        "--password-stdin",
+    ]
+    done = subprocess.run(
+        command,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "added supervisor tanaka (田中)" in done.stdout
-    again = subprocess.run(command, input=PASSWORD + "\n", capture_output=True, text=True,
-                           cwd=REPO_ROOT, env=env, timeout=60)
+    again = subprocess.run(
+        command,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=60,
+    )
     assert again.returncode == 1 and "taken" in again.stderr
+
     async def stored() -> StaffMember | None:
         store = await SQLiteStore.open(tmp_path / "s.sqlite3")
         try:
@@ -83,7 +115,9 @@ async def test_demo_mode_has_an_admin_account_whose_password_survives_restarts(
     login, password = await ensure_demo_account(store, tmp_path / "var", clock.now())
     assert login == "demo" and password
     member = await store.staff_by_login("demo")
-    assert member is not None and member.role == "admin" and verify(member.password_hash, password).ok
+    assert (
+        member is not None and member.role == "admin" and verify(member.password_hash, password).ok
+    )
     assert await ensure_demo_account(store, tmp_path / "var", clock.now()) == (login, password)
     assert (tmp_path / "var" / "demo_password").stat().st_mode & 0o777 == 0o600
     (tmp_path / "var" / "demo_password").unlink()  # the database outlives the file

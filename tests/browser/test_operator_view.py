@@ -102,13 +102,22 @@ async def desk(
     sato = await add_staff(store, "sato", "responder", PASSWORD, now, display_name="佐藤")
     await store.set_on_duty(sato.id, True)
     await add_staff(store, "tanaka", "supervisor", PASSWORD, now, display_name="田中")
-    await store.add_staff(StaffMember(
-        id="ito-id", login="ito", display_name="伊藤", role="responder",
-        password_hash=hash_password(PASSWORD), created_at=now, topics=["mothers"],
-    ))
+    await store.add_staff(
+        StaffMember(
+            id="ito-id",
+            login="ito",
+            display_name="伊藤",
+            role="responder",
+            password_hash=hash_password(PASSWORD),
+            created_at=now,
+            topics=["mothers"],
+        )
+    )
     try:
-        yield Desk(Bot(client=client, clock=clock, standin=line.standin),
-                   str(client.make_url("/")).rstrip("/"))
+        yield Desk(
+            Bot(client=client, clock=clock, standin=line.standin),
+            str(client.make_url("/")).rstrip("/"),
+        )
     finally:
         await client.close()
 
@@ -124,14 +133,19 @@ async def new_page(browser: Browser) -> AsyncIterator[PageFactory]:
 
     async def open_page(width: int = 1280, height: int = 860) -> Page:
         context = await browser.new_context(
-            locale="ja-JP", timezone_id="Europe/Berlin",  # times must still show in Japan time
+            locale="ja-JP",
+            timezone_id="Europe/Berlin",  # times must still show in Japan time
             viewport={"width": width, "height": height},
         )
         contexts.append(context)
         page = await context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: errors.append(message.text)
-                if "Content Security Policy" in message.text else None)
+        page.on(
+            "console",
+            lambda message: (
+                errors.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         return page
 
     try:
@@ -186,8 +200,11 @@ async def case_of(desk: Desk, status: str = "waiting", topic: str | None = None)
     try:
         response = await api.get(f"/api/conversations?status={status}")
         assert response.status == 200, await response.text()
-        found = [c for c in (await response.json())["conversations"]
-                 if topic is None or c["topic"] == topic]
+        found = [
+            c
+            for c in (await response.json())["conversations"]
+            if topic is None or c["topic"] == topic
+        ]
     finally:
         await api.close()
     assert len(found) == 1, found
@@ -425,13 +442,16 @@ async def test_the_supervisor_sees_the_coming_weeks_shifts_in_japan_time(
     sato = people.filter(has_text="佐藤")
     await expect(sato).to_contain_text("シフト中")  # Tuesday 11:00 in Tokyo
     await expect(sato).to_contain_text(
-        "シフト（日本時間）：11/24(火) 10:00–14:00、11/26(木) 18:00–22:00")
+        "シフト（日本時間）：11/24(火) 10:00–14:00、11/26(木) 18:00–22:00"
+    )
     # Monday 16:00 in Berlin is Tuesday 00:00 in Japan: shown on Tuesday.
     ito = people.filter(has_text="伊藤")
     await expect(ito).to_contain_text("12/1(火) 00:00–03:00（Europe/Berlin の時刻で登録）")
     await expect(ito).not_to_contain_text("シフト中")
     await expect(people.filter(has_text="田中")).to_contain_text("シフト未登録")
-    await expect(page.locator("#shifts-unknown")).to_contain_text("アカウントのない ログイン名が あります：mika")
+    await expect(page.locator("#shifts-unknown")).to_contain_text(
+        "アカウントのない ログイン名が あります：mika"
+    )
 
 
 async def test_tablet_width_keyboard_only_and_idle_sign_out(

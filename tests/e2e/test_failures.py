@@ -60,7 +60,9 @@ class DownStore:
         return unavailable
 
 
-async def test_store_down_gives_503_and_healthz_says_so(make_bot: BotFactory, tmp_path: Any) -> None:
+async def test_store_down_gives_503_and_healthz_says_so(
+    make_bot: BotFactory, tmp_path: Any
+) -> None:
     from yorisoi.store.sqlite import SQLiteStore
 
     real = await SQLiteStore.open(tmp_path / "down.sqlite3")

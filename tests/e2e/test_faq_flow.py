@@ -32,7 +32,9 @@ async def test_category_path_reaches_an_answer_with_feedback_buttons(bot: Bot) -
     await bot.send("postback", u, data=categories["住む場所"])
     await bot.replies(u, 5)
     questions = quick_replies(bot, u)
-    assert questions and all(data.startswith("yorisoi:t=faq_entry&v=youth.") for _, data in questions)
+    assert questions and all(
+        data.startswith("yorisoi:t=faq_entry&v=youth.") for _, data in questions
+    )
     entry = next(data for _, data in questions if data.endswith("youth.apartment"))
     await bot.send("postback", u, data=entry)
     await bot.settle()

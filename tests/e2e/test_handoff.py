@@ -66,7 +66,9 @@ async def test_handoff_claim_reply_close_and_the_bot_answers_again(bot: Bot) -> 
     assert body["conversation"]["assigned"]["display_name"] == "佐藤"
     assert await sato.queue() == [] and len(await sato.queue("mine")) == 1
 
-    code, body = await sato.post(f"/api/conversations/{ref}/messages", {"text": "こんばんは。佐藤です。"})
+    code, body = await sato.post(
+        f"/api/conversations/{ref}/messages", {"text": "こんばんは。佐藤です。"}
+    )
     assert code == 200, body
     await bot.settle()
     pushed = bot.standin.sent_messages(u)[-1]
@@ -85,8 +87,15 @@ async def test_handoff_claim_reply_close_and_the_bot_answers_again(bot: Bot) -> 
     await bot.settle()
     assert len(bot.standin.sent_messages(u)) == sent
 
-    code, body = await sato.post(f"/api/conversations/{ref}/close", {
-        "category": "family", "response_type": "listening", "note": "よく眠れていない", "referrals": []})
+    code, body = await sato.post(
+        f"/api/conversations/{ref}/close",
+        {
+            "category": "family",
+            "response_type": "listening",
+            "note": "よく眠れていない",
+            "referrals": [],
+        },
+    )
     assert code == 200, body
     assert body["conversation"]["status"] == "closed"
     await bot.settle()
@@ -111,8 +120,9 @@ async def test_every_read_is_audited_and_the_user_sees_read_only_then(bot: Bot) 
     assert (await sato.get(f"/api/conversations/{ref}"))[0] == 200
     assert bot.standin.read_tokens() == ["read-token-1"]
     entries = await bot.app[keys.STORE].audit_entries()
-    assert any(e.action == "conversation.read" and e.target == ref and e.actor == "sato"
-               for e in entries)
+    assert any(
+        e.action == "conversation.read" and e.target == ref and e.actor == "sato" for e in entries
+    )
 
 
 async def test_writes_need_the_csrf_token_and_roles_are_checked(bot: Bot) -> None:
@@ -139,10 +149,14 @@ async def test_writes_need_the_csrf_token_and_roles_are_checked(bot: Bot) -> Non
     # Sending to a case someone else holds needs an explicit confirmation.
     code, body = await sato.post(f"/api/conversations/{ref}/messages", {"text": "x"})
     assert code == 409 and body["error"] == "claimed_by_other"
-    code, _ = await sato.post(f"/api/conversations/{ref}/messages", {"text": "x", "confirm_other": True})
+    code, _ = await sato.post(
+        f"/api/conversations/{ref}/messages", {"text": "x", "confirm_other": True}
+    )
     assert code == 200
     assert (await sato.get("/api/conversations/nope"))[0] == 404
-    code, body = await sato.post(f"/api/conversations/{ref}/close", {"category": "??", "response_type": "listening"})
+    code, body = await sato.post(
+        f"/api/conversations/{ref}/close", {"category": "??", "response_type": "listening"}
+    )
     assert code == 400 and body["error"] == "bad_category"
 
 
@@ -191,8 +205,10 @@ async def test_intake_answers_are_kept_and_asked_once(bot: Bot) -> None:
     assert case["topic"] == "youth"
     assert "名前" not in "".join(bot.texts(u)[3:])  # a name is never asked
     assert (await sato.post(f"/api/conversations/{case['id']}/claim"))[0] == 200
-    code, _ = await sato.post(f"/api/conversations/{case['id']}/close",
-                              {"category": "family", "response_type": "listening"})
+    code, _ = await sato.post(
+        f"/api/conversations/{case['id']}/close",
+        {"category": "family", "response_type": "listening"},
+    )
     assert code == 200
     await bot.settle()
     assert "相談員に つなぎます" in await bot.say("postback", u, data=HUMAN)  # no second intake
@@ -256,14 +272,16 @@ async def test_a_delivery_failure_reaches_the_operator_view(bot: Bot) -> None:
     assert code == 200
     await bot.settle()
     assert {"type": "delivery", "id": ref, "delivery": "failed"}.items() <= next(
-        e for e in events if e["type"] == "delivery").items()
+        e for e in events if e["type"] == "delivery"
+    ).items()
     code, thread = await sato.get(f"/api/conversations/{ref}")
     assert [m["delivery"] for m in thread["messages"] if m["author"] == "staff"] == ["failed"]
 
 
 async def test_a_responder_cannot_close_a_case_nobody_took(bot: Bot) -> None:
     sato, _, ref = await waiting_case(bot, 12)
-    code, body = await sato.post(f"/api/conversations/{ref}/close",
-                                 {"category": "family", "response_type": "listening"})
+    code, body = await sato.post(
+        f"/api/conversations/{ref}/close", {"category": "family", "response_type": "listening"}
+    )
     assert code == 409 and body["error"] == "not_claimed"
     assert [c["id"] for c in await sato.queue()] == [ref]

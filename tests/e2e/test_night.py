@@ -66,8 +66,11 @@ async def greet_at(bot: Bot, u: str, when: datetime) -> None:
 
 
 async def morning_pushes(bot: Bot, u: str) -> list[str]:
-    return [m.message["text"] for m in bot.standin.sent_messages(u)
-            if m.via == "push" and "おはようございます" in m.message.get("text", "")]
+    return [
+        m.message["text"]
+        for m in bot.standin.sent_messages(u)
+        if m.via == "push" and "おはようございます" in m.message.get("text", "")
+    ]
 
 
 async def test_a_night_message_gets_one_acknowledgement_naming_the_opening(bot: Bot) -> None:
@@ -158,7 +161,9 @@ async def test_a_responder_reply_before_opening_cancels_the_morning_message(bot:
     bot.clock.set(jst(2026, 11, 25, 8, 30))  # an early responder, before opening
     sato = await sign_in_staff(bot, "sato")
     ref = (await sato.queue())[0]["id"]
-    code, _ = await sato.post(f"/api/conversations/{ref}/messages", {"text": "おはようございます。佐藤です。読みました。"})
+    code, _ = await sato.post(
+        f"/api/conversations/{ref}/messages", {"text": "おはようございます。佐藤です。読みました。"}
+    )
     assert code == 200
     await bot.settle()
     bot.clock.set(jst(2026, 11, 25, 10, 1))
@@ -251,8 +256,9 @@ async def test_a_case_closed_at_night_and_a_new_one_still_get_the_morning_messag
     await bot.replies(u, 4)
     tanaka = await sign_in_staff(bot, "tanaka", "supervisor")
     ref = (await tanaka.queue())[0]["id"]
-    code, _ = await tanaka.post(f"/api/conversations/{ref}/close",
-                                {"category": "other", "response_type": "listening"})
+    code, _ = await tanaka.post(
+        f"/api/conversations/{ref}/close", {"category": "other", "response_type": "listening"}
+    )
     assert code == 200
     await bot.settle()
     bot.clock.advance(minutes=30)
@@ -266,8 +272,10 @@ async def test_a_break_in_the_day_brings_no_second_morning_message(
     make_bot: BotFactory, content: Path
 ) -> None:
     hours = content / "operators" / "hours.yaml"
-    hours.write_text(HOURS.replace('wed: ["10:00-22:00"]', 'wed: ["10:00-12:00", "13:00-22:00"]'),
-                     encoding="utf-8")
+    hours.write_text(
+        HOURS.replace('wed: ["10:00-22:00"]', 'wed: ["10:00-12:00", "13:00-22:00"]'),
+        encoding="utf-8",
+    )
     bot = await make_bot(content_dir=content)
     u = user(12)
     await greet_at(bot, u, jst(2026, 11, 24, 12, 0))

@@ -30,8 +30,14 @@ def free_port() -> int:
 async def serve(env: dict[str, str], port: int) -> AsyncIterator[asyncio.subprocess.Process]:
     """Start ``python -m yorisoi serve`` and wait until /healthz answers."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "yorisoi", "serve", cwd=REPO_ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "yorisoi",
+        "serve",
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         async with aiohttp.ClientSession() as session, asyncio.timeout(30):
@@ -54,10 +60,17 @@ async def serve(env: dict[str, str], port: int) -> AsyncIterator[asyncio.subproc
 
 async def post(port: int, event: dict[str, object]) -> int:
     body = webhook_body([event])
-    async with aiohttp.ClientSession() as session, session.post(
-        f"http://127.0.0.1:{port}/callback", data=body,
-        headers={"X-Line-Signature": sign(body, CHANNEL_SECRET), "Content-Type": "application/json"},
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"http://127.0.0.1:{port}/callback",
+            data=body,
+            headers={
+                "X-Line-Signature": sign(body, CHANNEL_SECRET),
+                "Content-Type": "application/json",
+            },
+        ) as response,
+    ):
         return response.status
 
 
@@ -78,8 +91,9 @@ async def test_killed_after_inbox_write_then_restarted_processes_once(
         "YORISOI_HOST": "127.0.0.1",
     }
     u = user(1)
-    event = make_event("follow", u, timestamp_ms=1_700_000_000_000,
-                       reply_token=line.standin.issue_reply_token(u))
+    event = make_event(
+        "follow", u, timestamp_ms=1_700_000_000_000, reply_token=line.standin.issue_reply_token(u)
+    )
 
     # 1. stored, acknowledged, then the process is killed before it processes anything
     async with serve({**env, "YORISOI_PROCESSING": "paused"}, port) as proc:

@@ -36,7 +36,9 @@ def crisis_texts(bot: Bot, u: str, start: int) -> str:
     return "\n".join(bot.texts(u)[start:])
 
 
-async def test_a_night_overdose_gets_the_crisis_reply_the_flag_and_the_on_call_alert(bot: Bot) -> None:
+async def test_a_night_overdose_gets_the_crisis_reply_the_flag_and_the_on_call_alert(
+    bot: Bot,
+) -> None:
     u = user(1)
     bot.clock.set(jst(2026, 11, 24, 12, 0))
     await to_menu(bot, u)

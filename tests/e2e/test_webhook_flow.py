@@ -92,8 +92,11 @@ async def test_signature_header_name_is_case_insensitive(bot: Bot) -> None:
 
     u = user(7)
     body = webhook_body([bot.event("follow", u)])
-    response = await bot.client.post("/callback", data=body, headers={
-        "x-line-signature": sign(body, bot.secret), "Content-Type": "application/json"})
+    response = await bot.client.post(
+        "/callback",
+        data=body,
+        headers={"x-line-signature": sign(body, bot.secret), "Content-Type": "application/json"},
+    )
     assert response.status == 200
     await bot.replies(u, 3)
 
@@ -161,7 +164,9 @@ async def test_unsend_deletes_the_message_body(bot: Bot) -> None:
     await bot.send("unsend", u, message_id=message["message"]["id"])
     await bot.settle()
     store = bot.app[keys.STORE]
-    inbound = [m for m in await store.conversation_messages(u) if m.kind == "text" and m.direction == "in"]
+    inbound = [
+        m for m in await store.conversation_messages(u) if m.kind == "text" and m.direction == "in"
+    ]
     assert len(inbound) == 1 and inbound[0].redacted and inbound[0].text is None
     stored = await store.get_event(message["webhookEventId"])
     assert stored is not None and "言いたくない" not in stored.raw

@@ -325,8 +325,10 @@ def test_an_unverified_phone_is_replaced_by_an_offer_to_look_it_up(tmp_path: Pat
         (("    checked: 2026-11-23\n", "    checked: soon\n"), "7: checked of resource"),
         (("    unverified: [phone]\n", "    unverified: [email]\n"), "9: unverified of resource"),
         (("    name: シェルター\n", "    name: シェルター 0120000000\n"), "3: name of resource"),
-        (("    source: [\"https://example.org/ (the organisation)\"]\n", "    source: []\n"),
-         "8: source of resource"),
+        (
+            ('    source: ["https://example.org/ (the organisation)"]\n', "    source: []\n"),
+            "8: source of resource",
+        ),
     ],
 )
 def test_resource_problems_name_their_line(

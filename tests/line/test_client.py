@@ -22,7 +22,9 @@ async def test_reply_push_and_duplicate(client: LineClient, line: LinePlatform) 
     u = user(1)
     token = line.standin.issue_reply_token(u)
     assert (await client.reply(token, [{"type": "text", "text": "a"}])).kind == "ok"
-    assert (await client.reply(token, [{"type": "text", "text": "a"}])).kind == "invalid_reply_token"
+    assert (
+        await client.reply(token, [{"type": "text", "text": "a"}])
+    ).kind == "invalid_reply_token"
     key = str(uuid.uuid4())
     first = await client.push(u, [{"type": "text", "text": "b"}], key)
     again = await client.push(u, [{"type": "text", "text": "b"}], key)
@@ -34,7 +36,9 @@ async def test_reply_push_and_duplicate(client: LineClient, line: LinePlatform) 
 async def test_errors_are_classified(client: LineClient, line: LinePlatform) -> None:
     u = user(2)
     line.standin.fail_next("/v2/bot/message/push", 503)
-    assert (await client.push(u, [{"type": "text", "text": "x"}], str(uuid.uuid4()))).kind == "server_error"
+    assert (
+        await client.push(u, [{"type": "text", "text": "x"}], str(uuid.uuid4()))
+    ).kind == "server_error"
     line.standin.set_quota(0)
     limit = await client.push(u, [{"type": "text", "text": "x"}], str(uuid.uuid4()))
     assert limit.kind == "monthly_limit" and limit.status == 429
@@ -43,12 +47,16 @@ async def test_errors_are_classified(client: LineClient, line: LinePlatform) -> 
     assert bad.kind == "rejected" and bad.status == 400
     wrong = LineClient(line.url, "wrong-token", timeout=2.0)
     try:
-        assert (await wrong.push(u, [{"type": "text", "text": "x"}], str(uuid.uuid4()))).kind == "unauthorized"
+        assert (
+            await wrong.push(u, [{"type": "text", "text": "x"}], str(uuid.uuid4()))
+        ).kind == "unauthorized"
     finally:
         await wrong.close()
     nowhere = LineClient("http://127.0.0.1:9", ACCESS_TOKEN, timeout=2.0)
     try:
-        assert (await nowhere.push(u, [{"type": "text", "text": "x"}], str(uuid.uuid4()))).kind == "unreachable"
+        assert (
+            await nowhere.push(u, [{"type": "text", "text": "x"}], str(uuid.uuid4()))
+        ).kind == "unreachable"
     finally:
         await nowhere.close()
 
@@ -60,5 +68,9 @@ async def test_loading_mark_as_read_and_quota(client: LineClient, line: LinePlat
     await client.push(u, [{"type": "text", "text": "x"}], str(uuid.uuid4()))
     assert await client.quota() == {"type": "limited", "limit": 200, "used": 1}
     paths = {r.path for r in line.standin.requests}
-    assert {"/v2/bot/chat/loading/start", "/v2/bot/chat/markAsRead", "/v2/bot/message/quota",
-            "/v2/bot/message/quota/consumption"} <= paths
+    assert {
+        "/v2/bot/chat/loading/start",
+        "/v2/bot/chat/markAsRead",
+        "/v2/bot/message/quota",
+        "/v2/bot/message/quota/consumption",
+    } <= paths

@@ -36,7 +36,12 @@ async def test_sign_in_sets_a_strict_http_only_cookie(staffed: Bot) -> None:
     response = await staffed.client.post("/api/login", json={"login": "sato", "password": PASSWORD})
     assert response.status == 200
     body = await response.json()
-    assert body["staff"] == {"login": "sato", "display_name": "佐藤", "role": "responder", "on_duty": False}
+    assert body["staff"] == {
+        "login": "sato",
+        "display_name": "佐藤",
+        "role": "responder",
+        "on_duty": False,
+    }
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     token = cookie.split(";")[0].split("=", 1)[1]
@@ -54,12 +59,14 @@ async def test_wrong_passwords_and_unknown_logins_get_the_same_answer(staffed: B
     wrong = await sign_in(staffed, password="nope nope nope")
     unknown = await sign_in(staffed, login="nobody")
     assert wrong[0] == unknown[0] == 401 and wrong[1] == unknown[1]
-    bad = await staffed.client.post("/api/login", data=b"not json",
-                                    headers={"Content-Type": "application/json"})
+    bad = await staffed.client.post(
+        "/api/login", data=b"not json", headers={"Content-Type": "application/json"}
+    )
     assert bad.status == 400
     # A cross-site form (text/plain) cannot sign anyone in.
-    form = await staffed.client.post("/api/login", data='{"login":"sato","password":"x"}',
-                                     headers={"Content-Type": "text/plain"})
+    form = await staffed.client.post(
+        "/api/login", data='{"login":"sato","password":"x"}', headers={"Content-Type": "text/plain"}
+    )
     assert form.status == 415
     entries = await staffed.app[keys.STORE].audit_entries()
     assert [e.action for e in entries][:2] == ["staff.login_failed", "staff.login_failed"]
@@ -84,12 +91,17 @@ async def test_me_and_duty_need_a_session_and_writes_need_the_csrf_token(staffed
     assert me.status == 200 and (await me.json())["login"] == "sato"
     no_token = await staffed.client.put("/api/me/duty", json={"on_duty": True})
     assert no_token.status == 403 and (await no_token.json())["error"] == "csrf"
-    wrong_token = await staffed.client.put("/api/me/duty", json={"on_duty": True},
-                                           headers={"X-CSRF-Token": "guess"})
+    wrong_token = await staffed.client.put(
+        "/api/me/duty", json={"on_duty": True}, headers={"X-CSRF-Token": "guess"}
+    )
     assert wrong_token.status == 403
-    on = await staffed.client.put("/api/me/duty", json={"on_duty": True}, headers={"X-CSRF-Token": csrf})
+    on = await staffed.client.put(
+        "/api/me/duty", json={"on_duty": True}, headers={"X-CSRF-Token": csrf}
+    )
     assert on.status == 200 and (await on.json())["on_duty"] is True
-    bad = await staffed.client.put("/api/me/duty", json={"on_duty": "yes"}, headers={"X-CSRF-Token": csrf})
+    bad = await staffed.client.put(
+        "/api/me/duty", json={"on_duty": "yes"}, headers={"X-CSRF-Token": csrf}
+    )
     assert bad.status == 400
     member = await staffed.app[keys.STORE].staff_by_login("sato")
     assert member is not None and member.on_duty
@@ -116,7 +128,9 @@ async def call_as(bot: Bot, login: str) -> int:
     await sign_in(bot, login)
     jar = bot.client.session.cookie_jar.filter_cookies(bot.client.make_url("/"))
     headers = {"Cookie": f"{COOKIE}={jar[COOKIE].value}"}
-    response = await supervisors_only(make_mocked_request("GET", "/x", headers=headers, app=bot.app))
+    response = await supervisors_only(
+        make_mocked_request("GET", "/x", headers=headers, app=bot.app)
+    )
     return response.status
 
 

@@ -25,8 +25,9 @@ NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 
 def member(login: str, role: str = "responder") -> StaffMember:
-    return StaffMember(id=login, login=login, display_name=login, role=role,
-                       password_hash="-", created_at=NOW)
+    return StaffMember(
+        id=login, login=login, display_name=login, role=role, password_hash="-", created_at=NOW
+    )
 
 
 def by_topic(staff: StaffMember, summary: dict[str, Any]) -> bool:
@@ -53,8 +54,9 @@ async def test_events_reach_only_staff_who_may_see_the_case() -> None:
     ):
         hub.publish({"type": "conversation", "id": "c1", "topic": "youth", "assigned": None})
         hub.publish({"type": "conversation", "id": "c2", "topic": "mothers", "assigned": None})
-        hub.publish({"type": "conversation", "id": "c3", "topic": "mothers",
-                     "assigned": {"login": "ito"}})
+        hub.publish(
+            {"type": "conversation", "id": "c3", "topic": "mothers", "assigned": {"login": "ito"}}
+        )
 
         assert [e["id"] for e in drained(sato.queue)] == ["c1"]
         assert [e["id"] for e in drained(ito.queue)] == ["c1", "c3"]  # by_topic lets ito see youth
@@ -64,8 +66,9 @@ async def test_events_reach_only_staff_who_may_see_the_case() -> None:
 async def test_a_later_event_borrows_topic_and_assignee_from_an_earlier_one() -> None:
     hub = Hub(by_topic)
     async with hub.subscribe(member("sato"), "s1") as sato:
-        hub.publish({"type": "conversation", "id": "c2", "topic": "mothers",
-                     "assigned": {"login": "sato"}})
+        hub.publish(
+            {"type": "conversation", "id": "c2", "topic": "mothers", "assigned": {"login": "sato"}}
+        )
         hub.publish({"type": "delivery", "id": "c2", "message_id": "m1", "delivery": "failed"})
         hub.publish({"type": "delivery", "id": "c9", "message_id": "m2", "delivery": "failed"})
 
@@ -87,8 +90,9 @@ async def test_the_default_rule_follows_topics_and_assignment() -> None:
     ):
         hub.publish({"type": "conversation", "id": "c1", "topic": "youth", "assigned_to": None})
         hub.publish({"type": "conversation", "id": "c2", "topic": "mothers", "assigned_to": None})
-        hub.publish({"type": "conversation", "id": "c3", "topic": "mothers",
-                     "assigned_to": "sato"})  # staff ids: member() uses the login as id
+        hub.publish(
+            {"type": "conversation", "id": "c3", "topic": "mothers", "assigned_to": "sato"}
+        )  # staff ids: member() uses the login as id
         hub.publish({"type": "delivery", "id": "c3", "message_id": "m1", "delivery": "failed"})
         hub.publish({"type": "conversation", "id": "c3", "assigned": {"id": "ito"}})
         hub.publish({"type": "delivery", "id": "c4", "message_id": "m2", "delivery": "failed"})
@@ -128,7 +132,9 @@ async def test_publish_never_raises() -> None:
 
 
 @pytest.fixture
-async def app_client(line: LinePlatform, clock: FakeClock, tmp_path: Path) -> AsyncIterator[TestClient]:
+async def app_client(
+    line: LinePlatform, clock: FakeClock, tmp_path: Path
+) -> AsyncIterator[TestClient]:
     from yorisoi.app import create_app
 
     app = create_app(settings_for(tmp_path, line.url, secure_cookies=False), clock=clock)
@@ -176,10 +182,28 @@ async def test_events_arrive_over_the_socket_and_shutdown_closes_it(app_client: 
         hub = app_client.server.app[HUB]  # type: ignore[union-attr]
         assert hub.connections == 2
 
-        hub.publish({"type": "conversation", "id": "c1", "version": 2, "status": "waiting",
-                     "risk": "high", "topic": "mothers", "assigned": None})
-        hub.publish({"type": "conversation", "id": "c2", "version": 1, "status": "active",
-                     "risk": "none", "topic": "youth", "assigned": {"login": "sato"}})
+        hub.publish(
+            {
+                "type": "conversation",
+                "id": "c1",
+                "version": 2,
+                "status": "waiting",
+                "risk": "high",
+                "topic": "mothers",
+                "assigned": None,
+            }
+        )
+        hub.publish(
+            {
+                "type": "conversation",
+                "id": "c2",
+                "version": 1,
+                "status": "active",
+                "risk": "none",
+                "topic": "youth",
+                "assigned": {"login": "sato"},
+            }
+        )
 
         assert (await lead_ws.receive_json(timeout=5))["id"] == "c1"
         assert (await lead_ws.receive_json(timeout=5))["id"] == "c2"

@@ -110,7 +110,9 @@ def test_problems_name_the_line() -> None:
 
 
 def test_yorisoi_check_reports_the_shifts_file_by_line(tmp_path: Path) -> None:
-    content = content_with_shifts(tmp_path, 'shifts:\n  - login: sato\n    weekly: {sun: ["10:00-25:00"]}\n')
+    content = content_with_shifts(
+        tmp_path, 'shifts:\n  - login: sato\n    weekly: {sun: ["10:00-25:00"]}\n'
+    )
     shifts_file = str(content / "operators" / "shifts.yaml")
     problems = [p for p in check_content(content) if p.file == shifts_file]
     assert [p.line for p in problems] == [3]
@@ -129,12 +131,13 @@ def test_a_berlin_shift_moves_an_hour_earlier_in_japan_when_europe_springs_forwa
     mika = person("mika")
     # Europe moves its clocks forward on Sunday 29 March 2026; Japan does not.
     assert labels(mika, tokyo(2026, 3, 26, 12)) == [
-        "3/28(土) 17:00–20:00",      # 09:00 CET
-        "3/30(月) 23:00–翌02:00",    # 16:00 CEST, past midnight in Japan
-        "3/31(火) 16:00–19:00",      # 09:00 CEST
+        "3/28(土) 17:00–20:00",  # 09:00 CET
+        "3/30(月) 23:00–翌02:00",  # 16:00 CEST, past midnight in Japan
+        "3/31(火) 16:00–19:00",  # 09:00 CEST
     ]
-    own = [shift.label(BERLIN) for shift in mika.between(tokyo(2026, 3, 26, 12),
-                                                         tokyo(2026, 4, 2, 12))]
+    own = [
+        shift.label(BERLIN) for shift in mika.between(tokyo(2026, 3, 26, 12), tokyo(2026, 4, 2, 12))
+    ]
     assert own == ["3/28(土) 09:00–12:00", "3/30(月) 16:00–19:00", "3/31(火) 09:00–12:00"]
 
 
@@ -214,8 +217,8 @@ async def test_supervisors_see_everyones_shifts_in_japan_time(planned: Bot) -> N
     assert [s["label"] for s in mika["shifts_jst"]] == [
         "11/24(火) 17:00–20:00",  # Tuesday 09:00 in Berlin, in progress: shown whole
         "11/28(土) 17:00–20:00",
-        "12/1(火) 00:00–03:00",   # Monday 16:00 in Berlin
-        "12/1(火) 17:00–20:00",   # next Tuesday's starts within the seven days
+        "12/1(火) 00:00–03:00",  # Monday 16:00 in Berlin
+        "12/1(火) 17:00–20:00",  # next Tuesday's starts within the seven days
     ]
     assert mika["shifts_jst"][0]["start"] == "2026-11-24T17:00:00+09:00"
     assert mika["shifts_jst"][0]["end"] == "2026-11-24T20:00:00+09:00"
@@ -235,21 +238,26 @@ async def test_a_responder_cannot_list_staff_but_sees_their_own_shifts_in_their_
     assert code == 200
     assert me["login"] == "mika" and me["shift_timezone"] == "Europe/Berlin"
     assert me["on_shift_now"] is True
-    assert me["shifts_local"][0] == {"start": "2026-11-24T09:00:00+01:00",
-                                     "end": "2026-11-24T12:00:00+01:00",
-                                     "label": "11/24(火) 09:00–12:00"}
+    assert me["shifts_local"][0] == {
+        "start": "2026-11-24T09:00:00+01:00",
+        "end": "2026-11-24T12:00:00+01:00",
+        "label": "11/24(火) 09:00–12:00",
+    }
 
 
 async def test_a_broken_shifts_file_keeps_the_running_shifts(planned: Bot, tmp_path: Path) -> None:
     library = planned.app[keys.CONTENT]
     assert set(library.shifts.patterns) == {"sato", "mika"}
     shifts_file = tmp_path / "content" / "operators" / "shifts.yaml"
-    shifts_file.write_text('shifts:\n  - login: sato\n    weekly: {mon: ["10-14"]}\n', encoding="utf-8")
+    shifts_file.write_text(
+        'shifts:\n  - login: sato\n    weekly: {mon: ["10-14"]}\n', encoding="utf-8"
+    )
     report = await library.reload()
     assert [(p.file, p.line) for p in report.problems] == [(str(shifts_file), 3)]
     assert set(library.shifts.patterns) == {"sato", "mika"}
-    shifts_file.write_text('shifts:\n  - login: sato\n    weekly: {mon: ["10:00-14:00"]}\n',
-                           encoding="utf-8")
+    shifts_file.write_text(
+        'shifts:\n  - login: sato\n    weekly: {mon: ["10:00-14:00"]}\n', encoding="utf-8"
+    )
     assert (await library.reload()).problems == []
     assert set(library.shifts.patterns) == {"sato"}
 

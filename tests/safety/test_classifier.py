@@ -77,7 +77,9 @@ def _toy_support(n: int = 60) -> tuple[Support, object, np.ndarray, list[str]]:
     texts = [("死にたい" if high else "こんにちは") + str(i) for i, high in enumerate(labels)]
 
     def embed(more: list[str]) -> np.ndarray:  # the hiragana variants: near their originals
-        return np.vstack([embeddings[texts.index(t)] if t in texts else embeddings[0] for t in more])
+        return np.vstack(
+            [embeddings[texts.index(t)] if t in texts else embeddings[0] for t in more]
+        )
 
     fit_support = _fit_module().fit_support  # type: ignore[attr-defined]
     support, model = fit_support(embed, embeddings, texts, labels)

@@ -168,7 +168,9 @@ def test_exceptions_are_checked() -> None:
         f"{FILE}:10: unknown key 'why' in an exception of entry 'wish_to_die' (allowed: phrase, level, before, anywhere)",
         f"{FILE}:10: level of an exception of entry 'wish_to_die' must be one of none, concern, not 'high'",
     ]
-    text = VALID.replace("{phrase: 昔, level: concern}", "{phrase: 昔, level: concern, before: yes please}")
+    text = VALID.replace(
+        "{phrase: 昔, level: concern}", "{phrase: 昔, level: concern, before: yes please}"
+    )
     assert problems_of(text) == [
         f"{FILE}:10: before of an exception of entry 'wish_to_die' must be true or false",
     ]

@@ -162,7 +162,6 @@ def test_the_rules_call_a_bare_death_word_concern(rules: Screener, message: str)
     assert rules.screen(message).level is Level.CONCERN
 
 
-
 @pytest.mark.parametrize("message", HIGH)
 def test_risk_to_life_is_high(screener: Screener, message: str) -> None:
     result = screener.screen(message)

@@ -170,7 +170,9 @@ def test_a_missing_model_leaves_the_rules_and_says_so(monkeypatch: pytest.Monkey
     # Nor does a rule's `concern`: meaning only ever looks at what the rules found nothing in.
     assert screener.screen("つらい") == Screening(Level.CONCERN, ("distress",))
     # Unavailable is a note for the operators, never a level of its own.
-    assert screener.screen("静かな場所に行きたい") == Screening(Level.NONE, (SIMILARITY_UNAVAILABLE,))
+    assert screener.screen("静かな場所に行きたい") == Screening(
+        Level.NONE, (SIMILARITY_UNAVAILABLE,)
+    )
 
 
 def test_a_model_failing_on_a_message_makes_it_concern(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -53,13 +53,18 @@ def test_as_date_accepts_a_yaml_date_or_its_text(value: object) -> None:
 @pytest.mark.parametrize(
     ("yaml", "message"),
     [
-        ("d: 2026-11-23 10:00:00", "checked of x has a time; write the date alone, e.g. 2026-11-23"),
+        (
+            "d: 2026-11-23 10:00:00",
+            "checked of x has a time; write the date alone, e.g. 2026-11-23",
+        ),
         ("d: '2026-13-01'", "checked of x is '2026-13-01', not a date such as 2026-11-23"),
         ("d: '20261123'", "checked of x is '20261123', not a date such as 2026-11-23"),
         ("d: 12/31", "checked of x is '12/31', not a date such as 2026-11-23"),
     ],
 )
-def test_as_date_reports_times_impossible_dates_and_other_spellings(yaml: str, message: str) -> None:
+def test_as_date_reports_times_impossible_dates_and_other_spellings(
+    yaml: str, message: str
+) -> None:
     report = Problems("x.yaml")
     data = _read(yaml)
     assert as_date(report, data["d"], 1, "checked of x") is None  # type: ignore[index]
@@ -80,7 +85,11 @@ def test_unique_items_leaves_out_the_invalid_and_the_repeated() -> None:
         return (str(item), line)
 
     found = unique_items(
-        report, items, build, lambda pair: pair[0], lambda name, first, line: f"{name} again ({first}, {line})"
+        report,
+        items,
+        build,
+        lambda pair: pair[0],
+        lambda name, first, line: f"{name} again ({first}, {line})",
     )
     assert found == [("a", 2), ("b", 4)]
     assert [str(problem) for problem in report.in_order()] == [

@@ -56,7 +56,12 @@ async def test_follow_says_texts_in_order_and_runs_actions() -> None:
     assert t.state == "hello" and t.entered == ["hello"]
     assert [m["text"] for m in t.messages] == ["はじめまして", "えらんでね"]
     item = t.messages[1]["quickReply"]["items"][0]["action"]
-    assert item == {"type": "postback", "label": "はなす", "data": "yorisoi:t=talk", "displayText": "はなす"}
+    assert item == {
+        "type": "postback",
+        "label": "はなす",
+        "data": "yorisoi:t=talk",
+        "displayText": "はなす",
+    }
     assert "terms_shown_at" in t.data
 
 

@@ -67,13 +67,19 @@ FLOW = dedent("""\
 
 
 def event(**fields: object) -> LineEvent:
-    return LineEvent(event_id="e", type=str(fields.pop("type", "postback")), timestamp_ms=1,
-                     user_id="U" + "1" * 32, **fields)  # type: ignore[arg-type]
+    return LineEvent(
+        event_id="e",
+        type=str(fields.pop("type", "postback")),
+        timestamp_ms=1,
+        user_id="U" + "1" * 32,
+        **fields,
+    )  # type: ignore[arg-type]
 
 
 def turn(state: str, ev: LineEvent, **context: object) -> Turn:
-    return Turn(event=ev, now=FakeClock().now(), state=state, data={},
-                context=TurnContext(**context))  # type: ignore[arg-type]
+    return Turn(
+        event=ev, now=FakeClock().now(), state=state, data={}, context=TurnContext(**context)
+    )  # type: ignore[arg-type]
 
 
 def test_postback_data_carries_a_value_that_survives_any_text() -> None:
@@ -85,8 +91,13 @@ def test_postback_data_carries_a_value_that_survives_any_text() -> None:
 async def test_a_tapped_value_reaches_the_action_and_then_decides_at_once() -> None:
     engine = FlowEngine(load_flow_text(FLOW, FILE))
     placeholders = {"waiting_count": "2"}
-    done = await engine.run(turn("menu", event(postback_data=postback_data("intake_age", "16-17")),
-                                 placeholders=placeholders))
+    done = await engine.run(
+        turn(
+            "menu",
+            event(postback_data=postback_data("intake_age", "16-17")),
+            placeholders=placeholders,
+        )
+    )
     assert done.state == "young" and done.entered == ["decide", "young"]
     assert done.data["intake"]["age_band"] == "16-17"
     assert done.messages[-1]["text"] == "わかりました。2人 まっています。"
@@ -94,7 +105,9 @@ async def test_a_tapped_value_reaches_the_action_and_then_decides_at_once() -> N
 
 async def test_a_typed_label_carries_its_value_too() -> None:
     engine = FlowEngine(load_flow_text(FLOW, FILE))
-    done = await engine.run(turn("menu", event(type="message", message_type="text", text="16〜17さい")))
+    done = await engine.run(
+        turn("menu", event(type="message", message_type="text", text="16〜17さい"))
+    )
     assert done.state == "young" and done.data["intake"]["age_band"] == "16-17"
 
 
@@ -130,7 +143,8 @@ def test_mistakes_are_refused_with_the_line(old: str, new: str, phrase: str) -> 
 def test_a_loop_of_then_is_refused() -> None:
     looping = FLOW.replace("  other:\n    say:\n      - text: ほか", "  other:\n    then: back")
     looping = looping.replace(
-        "  - trigger: text\n", "  - trigger: back\n    source: other\n    dest: decide\n  - trigger: text\n"
+        "  - trigger: text\n",
+        "  - trigger: back\n    source: other\n    dest: decide\n  - trigger: text\n",
     )
     assert "then: back" in looping and "trigger: back" in looping
     with pytest.raises(FlowInvalid) as caught:

@@ -509,10 +509,12 @@ def test_unknown_action_lists_the_known_ones() -> None:
     text = VALID.replace("[record_terms_shown]", "[record_terms_shown, send_terms]")
 
     assert_only(
-        text, 18, "unknown action 'send_terms' in state 'greeting' (known: faq_answer, faq_categories, "
+        text,
+        18,
+        "unknown action 'send_terms' in state 'greeting' (known: faq_answer, faq_categories, "
         "faq_entries, faq_search, finish_intake, open_handoff_case, open_message_case, "
         "open_vent_case, record_faq_feedback, record_feedback, record_intake, "
-        "record_terms_shown, skip_intake, start_venting)"
+        "record_terms_shown, skip_intake, start_venting)",
     )
 
 

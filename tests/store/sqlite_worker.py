@@ -28,18 +28,31 @@ async def advance_many(path: str, worker: int, turns: int) -> int:
         for turn in range(turns):
             user_id = USERS[turn % len(USERS)]
             while True:
-                conv = await store.load_conversation(user_id) or Conversation(user_id, "default", "new")
+                conv = await store.load_conversation(user_id) or Conversation(
+                    user_id, "default", "new"
+                )
                 now = clock.now()
                 new = Conversation(
-                    user_id=user_id, flow="default", state="menu", version=conv.version,
-                    data={**conv.data, "n": conv.data.get("n", 0) + 1,
-                          f"w{worker}": conv.data.get(f"w{worker}", 0) + 1},
+                    user_id=user_id,
+                    flow="default",
+                    state="menu",
+                    version=conv.version,
+                    data={
+                        **conv.data,
+                        "n": conv.data.get("n", 0) + 1,
+                        f"w{worker}": conv.data.get(f"w{worker}", 0) + 1,
+                    },
                     applied_events=conv.applied_events,
                 )
                 row = OutboxRow(
-                    id=uuid.uuid4().hex, user_id=user_id, version=conv.version + 1, index=0,
+                    id=uuid.uuid4().hex,
+                    user_id=user_id,
+                    version=conv.version + 1,
+                    index=0,
                     messages=[{"type": "text", "text": f"{worker}:{turn}"}],
-                    retry_key=str(uuid.uuid4()), created_at=now, next_attempt_at=now + timedelta(days=1),
+                    retry_key=str(uuid.uuid4()),
+                    created_at=now,
+                    next_attempt_at=now + timedelta(days=1),
                 )
                 if await store.commit_turn(TurnCommit(conversation=new, now=now, outbox=[row])):
                     break

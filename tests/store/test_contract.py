@@ -34,8 +34,15 @@ USER_A = "U" + "a" * 32
 USER_B = "U" + "b" * 32
 
 
-def event(event_id: str, user: str = USER_A, ts: int = 1000, *, clock: FakeClock, text: str = "hi",
-          message_id: str | None = None) -> InboundEvent:
+def event(
+    event_id: str,
+    user: str = USER_A,
+    ts: int = 1000,
+    *,
+    clock: FakeClock,
+    text: str = "hi",
+    message_id: str | None = None,
+) -> InboundEvent:
     raw = {
         "type": "message",
         "webhookEventId": event_id,
@@ -54,8 +61,14 @@ def event(event_id: str, user: str = USER_A, ts: int = 1000, *, clock: FakeClock
     )
 
 
-def outbox_row(user: str, version: int, index: int, clock: FakeClock, text: str = "hello",
-               reply_token: str | None = None) -> OutboxRow:
+def outbox_row(
+    user: str,
+    version: int,
+    index: int,
+    clock: FakeClock,
+    text: str = "hello",
+    reply_token: str | None = None,
+) -> OutboxRow:
     return OutboxRow(
         id=uuid.uuid4().hex,
         user_id=user,
@@ -70,13 +83,25 @@ def outbox_row(user: str, version: int, index: int, clock: FakeClock, text: str 
     )
 
 
-async def commit(store: Store, clock: FakeClock, conv: Conversation, *, state: str,
-                 event_id: str | None = None, texts: tuple[str, ...] = (),
-                 **extra: object) -> bool:
+async def commit(
+    store: Store,
+    clock: FakeClock,
+    conv: Conversation,
+    *,
+    state: str,
+    event_id: str | None = None,
+    texts: tuple[str, ...] = (),
+    **extra: object,
+) -> bool:
     """Commit a turn moving ``conv`` to ``state`` with one outbox row per text."""
     new = Conversation(
-        user_id=conv.user_id, flow=conv.flow, state=state, version=conv.version,
-        data=dict(conv.data), blocked=conv.blocked, applied_events=list(conv.applied_events),
+        user_id=conv.user_id,
+        flow=conv.flow,
+        state=state,
+        version=conv.version,
+        data=dict(conv.data),
+        blocked=conv.blocked,
+        applied_events=list(conv.applied_events),
     )
     rows = [outbox_row(conv.user_id, conv.version + 1, i, clock, t) for i, t in enumerate(texts)]
     return await store.commit_turn(
@@ -110,8 +135,12 @@ async def test_concurrent_add_events_all_land(store: Store, clock: FakeClock) ->
 
 
 async def test_pending_events_in_timestamp_order(store: Store, clock: FakeClock) -> None:
-    await store.add_events([event("late", ts=3000, clock=clock), event("early", ts=1000, clock=clock)])
-    await store.add_events([event("mid", ts=2000, clock=clock), event("other", USER_B, clock=clock)])
+    await store.add_events(
+        [event("late", ts=3000, clock=clock), event("early", ts=1000, clock=clock)]
+    )
+    await store.add_events(
+        [event("mid", ts=2000, clock=clock), event("other", USER_B, clock=clock)]
+    )
     assert [e.event_id for e in await store.pending_events(USER_A)] == ["early", "mid", "late"]
     assert set(await store.users_with_pending_events()) == {USER_A, USER_B}
     await store.finish_event("early", EventStatus.IGNORED, clock.now())
@@ -122,7 +151,9 @@ async def test_pending_events_in_timestamp_order(store: Store, clock: FakeClock)
 async def test_retry_event_later_counts_attempts(store: Store, clock: FakeClock) -> None:
     await store.add_events([event("e1", clock=clock)])
     assert await store.retry_event_later("e1", "boom", clock.now() + timedelta(seconds=5)) == 1
-    assert await store.retry_event_later("e1", "boom again", clock.now() + timedelta(seconds=9)) == 2
+    assert (
+        await store.retry_event_later("e1", "boom again", clock.now() + timedelta(seconds=9)) == 2
+    )
     stored = await store.get_event("e1")
     assert stored is not None
     assert stored.attempts == 2 and stored.last_error == "boom again"
@@ -139,11 +170,15 @@ async def test_user_lease_is_exclusive_until_expiry(store: Store, clock: FakeClo
     assert await store.acquire_user_lease(USER_A, "w1", clock.now(), until)  # renew
     assert await store.acquire_user_lease(USER_B, "w2", clock.now(), until)
     clock.advance(31)
-    assert await store.acquire_user_lease(USER_A, "w2", clock.now(), clock.now() + timedelta(seconds=30))
+    assert await store.acquire_user_lease(
+        USER_A, "w2", clock.now(), clock.now() + timedelta(seconds=30)
+    )
     await store.release_user_lease(USER_A, "w1")  # not ours any more: no effect
     assert not await store.acquire_user_lease(USER_A, "w1", clock.now(), clock.now())
     await store.release_user_lease(USER_A, "w2")
-    assert await store.acquire_user_lease(USER_A, "w1", clock.now(), clock.now() + timedelta(seconds=1))
+    assert await store.acquire_user_lease(
+        USER_A, "w1", clock.now(), clock.now() + timedelta(seconds=1)
+    )
 
 
 # --- conversations and turns --------------------------------------------------------
@@ -190,13 +225,33 @@ async def test_turn_saves_data_blocked_messages_and_jobs(store: Store, clock: Fa
     conv.data = {"terms_shown_at": "now", "nested": {"n": 1}}
     conv.blocked = True
     log = [
-        LoggedMessage(id="in:e1", user_id=USER_A, direction="in", kind="text", text="つらい",
-                      at=clock.now(), event_id="e1", line_message_id="m1"),
-        LoggedMessage(id="out:x:0", user_id=USER_A, direction="out", kind="text", text="うん",
-                      at=clock.now(), payload={"quick_replies": ["a"]}),
+        LoggedMessage(
+            id="in:e1",
+            user_id=USER_A,
+            direction="in",
+            kind="text",
+            text="つらい",
+            at=clock.now(),
+            event_id="e1",
+            line_message_id="m1",
+        ),
+        LoggedMessage(
+            id="out:x:0",
+            user_id=USER_A,
+            direction="out",
+            kind="text",
+            text="うん",
+            at=clock.now(),
+            payload={"quick_replies": ["a"]},
+        ),
     ]
-    job = Job(id="j1", kind="morning_reply", due_at=clock.now() + timedelta(hours=6),
-              payload={"user": USER_A}, key="morning:" + USER_A)
+    job = Job(
+        id="j1",
+        kind="morning_reply",
+        due_at=clock.now() + timedelta(hours=6),
+        payload={"user": USER_A},
+        key="morning:" + USER_A,
+    )
     assert await commit(store, clock, conv, state="menu", messages=log, jobs=[job])
     saved = await store.load_conversation(USER_A)
     assert saved is not None
@@ -210,8 +265,18 @@ async def test_turn_saves_data_blocked_messages_and_jobs(store: Store, clock: Fa
 
 async def test_redact_removes_message_body_everywhere(store: Store, clock: FakeClock) -> None:
     await store.add_events([event("e1", clock=clock, text="秘密の話", message_id="m1")])
-    log = [LoggedMessage(id="in:e1", user_id=USER_A, direction="in", kind="text", text="秘密の話",
-                         at=clock.now(), event_id="e1", line_message_id="m1")]
+    log = [
+        LoggedMessage(
+            id="in:e1",
+            user_id=USER_A,
+            direction="in",
+            kind="text",
+            text="秘密の話",
+            at=clock.now(),
+            event_id="e1",
+            line_message_id="m1",
+        )
+    ]
     assert await commit(store, clock, fresh(), state="menu", event_id="e1", messages=log)
     conv = await store.load_conversation(USER_A)
     assert conv is not None
@@ -267,7 +332,9 @@ async def test_outbox_backoff_holds_later_rows(store: Store, clock: FakeClock) -
     assert await commit(store, clock, fresh(), state="s", texts=("first", "second"))
     lease = clock.now() + timedelta(seconds=30)
     [first] = await store.claim_outbox_heads(clock.now(), "w", lease)
-    await store.reschedule_outbox(first.id, OutboxStatus.PENDING, clock.now() + timedelta(seconds=10), "HTTP 500")
+    await store.reschedule_outbox(
+        first.id, OutboxStatus.PENDING, clock.now() + timedelta(seconds=10), "HTTP 500"
+    )
     assert await store.claim_outbox_heads(clock.now(), "w", lease) == []
     clock.advance(10)
     [again] = await store.claim_outbox_heads(clock.now(), "w", clock.now() + timedelta(seconds=30))
@@ -277,7 +344,9 @@ async def test_outbox_backoff_holds_later_rows(store: Store, clock: FakeClock) -
 async def test_waiting_quota_rows_come_back_when_due(store: Store, clock: FakeClock) -> None:
     assert await commit(store, clock, fresh(), state="s", texts=("x",))
     [row] = await store.claim_outbox_heads(clock.now(), "w", clock.now() + timedelta(seconds=30))
-    await store.reschedule_outbox(row.id, OutboxStatus.WAITING_QUOTA, clock.now() + timedelta(hours=1), "monthly limit")
+    await store.reschedule_outbox(
+        row.id, OutboxStatus.WAITING_QUOTA, clock.now() + timedelta(hours=1), "monthly limit"
+    )
     assert (await store.outbox_counts()).get("waiting_quota") == 1
     clock.advance(3600)
     [back] = await store.claim_outbox_heads(clock.now(), "w", clock.now() + timedelta(seconds=30))
@@ -286,7 +355,9 @@ async def test_waiting_quota_rows_come_back_when_due(store: Store, clock: FakeCl
 
 async def test_expired_sending_lease_is_reclaimed(store: Store, clock: FakeClock) -> None:
     assert await commit(store, clock, fresh(), state="s", texts=("x",))
-    [row] = await store.claim_outbox_heads(clock.now(), "crashed", clock.now() + timedelta(seconds=30))
+    [row] = await store.claim_outbox_heads(
+        clock.now(), "crashed", clock.now() + timedelta(seconds=30)
+    )
     await store.set_reply_attempted(row.id, True)
     clock.advance(31)
     [again] = await store.claim_outbox_heads(clock.now(), "w2", clock.now() + timedelta(seconds=30))
@@ -307,13 +378,27 @@ async def test_reply_token_and_retry_key_round_trip(store: Store, clock: FakeClo
     conv = fresh()
     assert await store.commit_turn(TurnCommit(conversation=conv, now=clock.now(), outbox=[row]))
     [stored] = await store.outbox_rows(USER_A)
-    assert (stored.reply_token, stored.retry_key, stored.reply_until) == (row.reply_token, row.retry_key, row.reply_until)
+    assert (stored.reply_token, stored.retry_key, stored.reply_until) == (
+        row.reply_token,
+        row.retry_key,
+        row.reply_until,
+    )
     assert stored.messages == row.messages
 
 
 async def test_deliveries_are_recorded_in_order(store: Store, clock: FakeClock) -> None:
     for outcome in ("retry", "sent"):
-        await store.record_delivery(DeliveryAttempt("row1", clock.now(), "push", outcome, 500 if outcome == "retry" else 200, None, "req"))
+        await store.record_delivery(
+            DeliveryAttempt(
+                "row1",
+                clock.now(),
+                "push",
+                outcome,
+                500 if outcome == "retry" else 200,
+                None,
+                "req",
+            )
+        )
         clock.advance(1)
     got = await store.deliveries("row1")
     assert [(d.outcome, d.status) for d in got] == [("retry", 500), ("sent", 200)]
@@ -355,17 +440,39 @@ async def test_jobs_claim_due_with_lease(store: Store, clock: FakeClock) -> None
 
 
 async def test_staff(store: Store, clock: FakeClock) -> None:
-    member = StaffMember(id="s1", login="sato", display_name="佐藤", role="responder",
-                         password_hash="$argon2id$x", created_at=clock.now(),
-                         topics=["youth", "mothers"])
+    member = StaffMember(
+        id="s1",
+        login="sato",
+        display_name="佐藤",
+        role="responder",
+        password_hash="$argon2id$x",
+        created_at=clock.now(),
+        topics=["youth", "mothers"],
+    )
     await store.add_staff(member)
     with pytest.raises(AlreadyExists):
-        await store.add_staff(StaffMember(id="s2", login="sato", display_name="x", role="admin",
-                                          password_hash="h", created_at=clock.now()))
+        await store.add_staff(
+            StaffMember(
+                id="s2",
+                login="sato",
+                display_name="x",
+                role="admin",
+                password_hash="h",
+                created_at=clock.now(),
+            )
+        )
     assert await store.staff_by_login("sato") == member
     assert await store.staff_by_login("nobody") is None
-    await store.add_staff(StaffMember(id="s3", login="abe", display_name="阿部", role="admin",
-                                      password_hash="h", created_at=clock.now()))
+    await store.add_staff(
+        StaffMember(
+            id="s3",
+            login="abe",
+            display_name="阿部",
+            role="admin",
+            password_hash="h",
+            created_at=clock.now(),
+        )
+    )
     assert [m.login for m in await store.list_staff()] == ["abe", "sato"]
     assert await store.staff_by_id("s1") == member and await store.staff_by_id("nope") is None
     await store.set_on_duty("s1", True)
@@ -379,16 +486,31 @@ async def test_staff(store: Store, clock: FakeClock) -> None:
 # --- cases -------------------------------------------------------------------------
 
 
-def _case(case_id: str, clock: FakeClock, *, risk: str = "none", since_minutes: int = 0,
-          status: CaseStatus = CaseStatus.WAITING) -> Case:
-    return Case(id=case_id, status=status, topic="mothers", mode="vent", opened_at=clock.now(),
-                waiting_since=clock.now() + timedelta(minutes=since_minutes), risk=risk,
-                night=True, record={"category": "x"})
+def _case(
+    case_id: str,
+    clock: FakeClock,
+    *,
+    risk: str = "none",
+    since_minutes: int = 0,
+    status: CaseStatus = CaseStatus.WAITING,
+) -> Case:
+    return Case(
+        id=case_id,
+        status=status,
+        topic="mothers",
+        mode="vent",
+        opened_at=clock.now(),
+        waiting_since=clock.now() + timedelta(minutes=since_minutes),
+        risk=risk,
+        night=True,
+        record={"category": "x"},
+    )
 
 
 async def _save_case(store: Store, clock: FakeClock, user: str, case: Case) -> Conversation:
     conv = await store.load_conversation(user) or Conversation(
-        user_id=user, flow="default", state="menu", ref="r-" + user[-6:])
+        user_id=user, flow="default", state="menu", ref="r-" + user[-6:]
+    )
     conv.case = case
     assert await store.commit_turn(TurnCommit(conversation=conv, now=clock.now()))
     saved = await store.load_conversation(user)
@@ -431,12 +553,16 @@ async def test_closed_cases_are_listed_and_archived(store: Store, clock: FakeClo
     closed.status, closed.closed_at = CaseStatus.CLOSED, clock.now()
     closed.record = {"category": "子育て", "response_type": "傾聴", "note": "n"}
     saved.case = closed
-    assert await store.commit_turn(TurnCommit(conversation=saved, now=clock.now(), archive=[closed]))
+    assert await store.commit_turn(
+        TurnCommit(conversation=saved, now=clock.now(), archive=[closed])
+    )
     clock.advance(60)
     other = _case("c2", clock, status=CaseStatus.CLOSED)
     other.closed_at = clock.now()
     conv_b = Conversation(user_id=USER_B, flow="default", state="menu", ref="rb", case=other)
-    assert await store.commit_turn(TurnCommit(conversation=conv_b, now=clock.now(), archive=[other]))
+    assert await store.commit_turn(
+        TurnCommit(conversation=conv_b, now=clock.now(), archive=[other])
+    )
     assert [c.case.id for c in await store.list_cases(CaseStatus.CLOSED) if c.case] == ["c2", "c1"]
     assert await store.list_cases(CaseStatus.WAITING) == []
     assert [c.id for c in await store.archived_cases()] == ["c2", "c1"]
@@ -445,10 +571,13 @@ async def test_closed_cases_are_listed_and_archived(store: Store, clock: FakeClo
 
 async def test_refused_turn_archives_nothing(store: Store, clock: FakeClock) -> None:
     saved = await _save_case(store, clock, USER_A, _case("c1", clock))
-    stale = Conversation(user_id=USER_A, flow="default", state="menu", version=saved.version - 1,
-                         ref=saved.ref)
+    stale = Conversation(
+        user_id=USER_A, flow="default", state="menu", version=saved.version - 1, ref=saved.ref
+    )
     closed = _case("c1", clock, status=CaseStatus.CLOSED)
-    assert not await store.commit_turn(TurnCommit(conversation=stale, now=clock.now(), archive=[closed]))
+    assert not await store.commit_turn(
+        TurnCommit(conversation=stale, now=clock.now(), archive=[closed])
+    )
     assert await store.archived_cases() == []
 
 
@@ -466,12 +595,19 @@ async def test_staff_sessions_expire_and_end(store: Store, clock: FakeClock) -> 
 
 
 async def test_content_versions(store: Store, clock: FakeClock) -> None:
-    v1 = await store.save_content_version("flow", "default", "a: 1", "sha1", "file:states/default.yaml", clock.now())
-    v2 = await store.save_content_version("flow", "default", "a: 2", "sha2", "admin:sato", clock.now())
+    v1 = await store.save_content_version(
+        "flow", "default", "a: 1", "sha1", "file:states/default.yaml", clock.now()
+    )
+    v2 = await store.save_content_version(
+        "flow", "default", "a: 2", "sha2", "admin:sato", clock.now()
+    )
     await store.save_content_version("flow", "other", "b: 1", "sha3", "file", clock.now())
     assert (v1.version, v2.version) == (1, 2)
     active = await store.active_content("flow")
-    assert [(c.name, c.version, c.body) for c in active] == [("default", 2, "a: 2"), ("other", 1, "b: 1")]
+    assert [(c.name, c.version, c.body) for c in active] == [
+        ("default", 2, "a: 2"),
+        ("other", 1, "b: 1"),
+    ]
     versions = await store.content_versions("flow", "default")
     assert [(c.version, c.active) for c in versions] == [(2, True), (1, False)]
     assert await store.active_content("faq") == []
@@ -479,17 +615,33 @@ async def test_content_versions(store: Store, clock: FakeClock) -> None:
 
 async def test_audit_log(store: Store, clock: FakeClock) -> None:
     for i in range(3):
-        await store.append_audit(AuditEntry(id=f"a{i}", at=clock.now(), actor="sato",
-                                            action="conversation.read", target=f"相談者 {i}",
-                                            detail={"i": i}))
+        await store.append_audit(
+            AuditEntry(
+                id=f"a{i}",
+                at=clock.now(),
+                actor="sato",
+                action="conversation.read",
+                target=f"相談者 {i}",
+                detail={"i": i},
+            )
+        )
     entries = await store.audit_entries(limit=2)
     assert [e.id for e in entries] == ["a2", "a1"] and entries[0].detail == {"i": 2}
 
 
 async def test_purge(store: Store, clock: FakeClock) -> None:
     await store.add_events([event("old", clock=clock), event("pending", ts=5, clock=clock)])
-    log = [LoggedMessage(id="in:old", user_id=USER_A, direction="in", kind="text", text="x",
-                         at=clock.now(), event_id="old")]
+    log = [
+        LoggedMessage(
+            id="in:old",
+            user_id=USER_A,
+            direction="in",
+            kind="text",
+            text="x",
+            at=clock.now(),
+            event_id="old",
+        )
+    ]
     assert await commit(store, clock, fresh(), state="s", event_id="old", messages=log)
     clock.advance(days=10)
     counts = await store.purge(clock.now() - timedelta(days=5), clock.now() - timedelta(days=5))
@@ -504,8 +656,14 @@ async def test_ping(store: Store) -> None:
 
 
 async def test_staff_presence_is_recorded(store: Store, clock: FakeClock) -> None:
-    member = StaffMember(id="s1", login="sato", display_name="佐藤", role="responder",
-                         password_hash="h", created_at=clock.now())
+    member = StaffMember(
+        id="s1",
+        login="sato",
+        display_name="佐藤",
+        role="responder",
+        password_hash="h",
+        created_at=clock.now(),
+    )
     await store.add_staff(member)
     assert (await store.staff_by_id("s1")).last_seen_at is None  # type: ignore[union-attr]
     clock.advance(90)

@@ -43,28 +43,59 @@ async def store(client: AsyncMongoMockClient) -> AsyncIterator[MongoStore]:
 
 
 def inbound(event_id: str, clock: FakeClock, text: str = "hi") -> InboundEvent:
-    raw = {"type": "message", "webhookEventId": event_id, "timestamp": 1000,
-           "source": {"type": "user", "userId": USER},
-           "message": {"type": "text", "id": f"m-{event_id}", "text": text}}
-    return InboundEvent(event_id=event_id, user_id=USER, type="message", timestamp_ms=1000,
-                        received_at=clock.now(), raw=json.dumps(raw), line_message_id=f"m-{event_id}")
+    raw = {
+        "type": "message",
+        "webhookEventId": event_id,
+        "timestamp": 1000,
+        "source": {"type": "user", "userId": USER},
+        "message": {"type": "text", "id": f"m-{event_id}", "text": text},
+    }
+    return InboundEvent(
+        event_id=event_id,
+        user_id=USER,
+        type="message",
+        timestamp_ms=1000,
+        received_at=clock.now(),
+        raw=json.dumps(raw),
+        line_message_id=f"m-{event_id}",
+    )
 
 
-def turn(clock: FakeClock, version: int, *texts: str, event_id: str | None = None,
-         jobs: tuple[Job, ...] = (), log: tuple[LoggedMessage, ...] = ()) -> TurnCommit:
+def turn(
+    clock: FakeClock,
+    version: int,
+    *texts: str,
+    event_id: str | None = None,
+    jobs: tuple[Job, ...] = (),
+    log: tuple[LoggedMessage, ...] = (),
+) -> TurnCommit:
     conv = Conversation(user_id=USER, flow="default", state=f"s{version + 1}", version=version)
     rows = [
-        OutboxRow(id=uuid.uuid4().hex, user_id=USER, version=version + 1, index=i,
-                  messages=[{"type": "text", "text": t}], retry_key=str(uuid.uuid4()),
-                  created_at=clock.now(), next_attempt_at=clock.now())
+        OutboxRow(
+            id=uuid.uuid4().hex,
+            user_id=USER,
+            version=version + 1,
+            index=i,
+            messages=[{"type": "text", "text": t}],
+            retry_key=str(uuid.uuid4()),
+            created_at=clock.now(),
+            next_attempt_at=clock.now(),
+        )
         for i, t in enumerate(texts)
     ]
-    return TurnCommit(conversation=conv, now=clock.now(), event_id=event_id, outbox=rows,
-                      jobs=list(jobs), messages=list(log))
+    return TurnCommit(
+        conversation=conv,
+        now=clock.now(),
+        event_id=event_id,
+        outbox=rows,
+        jobs=list(jobs),
+        messages=list(log),
+    )
 
 
-async def crash_after_commit_point(store: MongoStore, monkeypatch: pytest.MonkeyPatch,
-                                   commit: TurnCommit) -> None:
+async def crash_after_commit_point(
+    store: MongoStore, monkeypatch: pytest.MonkeyPatch, commit: TurnCommit
+) -> None:
     """Commit a turn whose process loses the database right after the compare-and-set."""
 
     async def lost(self: MongoStore, token: str, docs: Any) -> None:
@@ -77,19 +108,34 @@ async def crash_after_commit_point(store: MongoStore, monkeypatch: pytest.Monkey
 
 
 async def test_finish_applied_event_releases_a_turn_cut_short(
-    store: MongoStore, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, client: AsyncMongoMockClient
+    store: MongoStore,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    client: AsyncMongoMockClient,
 ) -> None:
     await store.add_events([inbound("e1", clock)])
     job = Job(id="j1", kind="morning_reply", due_at=clock.now(), key="morning")
-    log = (LoggedMessage(id="in:e1", user_id=USER, direction="in", kind="text", text="hi",
-                         at=clock.now(), event_id="e1"),)
-    await crash_after_commit_point(store, monkeypatch,
-                                   turn(clock, 0, "one", "two", event_id="e1", jobs=(job,), log=log))
+    log = (
+        LoggedMessage(
+            id="in:e1",
+            user_id=USER,
+            direction="in",
+            kind="text",
+            text="hi",
+            at=clock.now(),
+            event_id="e1",
+        ),
+    )
+    await crash_after_commit_point(
+        store, monkeypatch, turn(clock, 0, "one", "two", event_id="e1", jobs=(job,), log=log)
+    )
     # committed but not released: nobody may see, send or run any of it yet
     assert await store.outbox_rows(USER) == []
     assert await store.outbox_counts() == {}
     assert await store.conversation_messages(USER) == []
-    assert await store.claim_outbox_heads(clock.now(), "w", clock.now() + timedelta(seconds=30)) == []
+    assert (
+        await store.claim_outbox_heads(clock.now(), "w", clock.now() + timedelta(seconds=30)) == []
+    )
     assert await store.claim_due_jobs(clock.now(), "w", clock.now() + timedelta(seconds=30)) == []
     stored = await store.get_event("e1")
     assert stored is not None and stored.status is EventStatus.PENDING
@@ -153,8 +199,15 @@ async def test_lost_turn_leaves_nothing_and_purge_drops_dead_staging(
     db = client["yorisoi_test"]
     assert await db["outbox"].count_documents({}) == 1
     # an attempt that died before its compare-and-set: invisible, then purged
-    await db["outbox"].insert_one({"_id": "dead", "user_id": USER, "status": "pending",
-                                   "turn": "t", "staged": clock.now().replace(tzinfo=None)})
+    await db["outbox"].insert_one(
+        {
+            "_id": "dead",
+            "user_id": USER,
+            "status": "pending",
+            "turn": "t",
+            "staged": clock.now().replace(tzinfo=None),
+        }
+    )
     assert len(await store.outbox_rows(USER)) == 1
     clock.advance(days=10)
     await store.purge(clock.now() - timedelta(days=5), clock.now() - timedelta(days=5))
@@ -165,12 +218,31 @@ async def test_staging_left_over_with_the_same_id_is_taken_over(
     store: MongoStore, clock: FakeClock, client: AsyncMongoMockClient
 ) -> None:
     messages = client["yorisoi_test"]["messages"]
-    await messages.insert_one({"_id": "in:e1", "user_id": USER, "text": "stale", "turn": "old",
-                               "staged": clock.now().replace(tzinfo=None)})
-    await messages.insert_one({"_id": "in:e0", "user_id": USER, "direction": "in", "kind": "text",
-                               "text": "kept", "at": clock.now(), "version": 0, "pos": 0})
-    log = tuple(LoggedMessage(id=i, user_id=USER, direction="in", kind="text", text="new",
-                              at=clock.now()) for i in ("in:e0", "in:e1"))
+    await messages.insert_one(
+        {
+            "_id": "in:e1",
+            "user_id": USER,
+            "text": "stale",
+            "turn": "old",
+            "staged": clock.now().replace(tzinfo=None),
+        }
+    )
+    await messages.insert_one(
+        {
+            "_id": "in:e0",
+            "user_id": USER,
+            "direction": "in",
+            "kind": "text",
+            "text": "kept",
+            "at": clock.now(),
+            "version": 0,
+            "pos": 0,
+        }
+    )
+    log = tuple(
+        LoggedMessage(id=i, user_id=USER, direction="in", kind="text", text="new", at=clock.now())
+        for i in ("in:e0", "in:e1")
+    )
     assert await store.commit_turn(turn(clock, 0, log=log))
     got = await store.conversation_messages(USER)
     assert [(m.id, m.text) for m in got] == [("in:e0", "kept"), ("in:e1", "new")]

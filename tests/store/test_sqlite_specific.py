@@ -38,7 +38,9 @@ async def test_a_database_from_before_cases_is_upgraded(tmp_path: Path) -> None:
             "DEFAULT 0, applied_events TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms "
             "INTEGER NOT NULL)"
         )
-        db.execute("INSERT INTO conversations VALUES ('U1', 'default', 'menu', 3, '{}', 0, '[]', 0, 0)")
+        db.execute(
+            "INSERT INTO conversations VALUES ('U1', 'default', 'menu', 3, '{}', 0, '[]', 0, 0)"
+        )
     store = await SQLiteStore.open(path)
     try:
         old = await store.load_conversation("U1")

@@ -14,9 +14,18 @@ CLEAR = {"line_channel_secret": None, "line_channel_access_token": None, "secret
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_ENDPOINT", "PORT",
-                 "YORISOI_DATABASE_URL", "YORISOI_CONTENT_DIR", "YORISOI_TIMEZONE",
-                 "YORISOI_SECRET_KEY", "YORISOI_HOST", "YORISOI_PROCESSING"):
+    for name in (
+        "LINE_CHANNEL_SECRET",
+        "LINE_CHANNEL_ACCESS_TOKEN",
+        "LINE_API_ENDPOINT",
+        "PORT",
+        "YORISOI_DATABASE_URL",
+        "YORISOI_CONTENT_DIR",
+        "YORISOI_TIMEZONE",
+        "YORISOI_SECRET_KEY",
+        "YORISOI_HOST",
+        "YORISOI_PROCESSING",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -46,7 +55,11 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ("PORT", "eighty", "PORT:"),
         ("PORT", "70000", "PORT:"),
         ("YORISOI_DATABASE_URL", "postgres://x", "YORISOI_DATABASE_URL: unknown database scheme"),
-        ("YORISOI_DATABASE_URL", "sqlite:///", "YORISOI_DATABASE_URL: the SQLite URL names no file"),
+        (
+            "YORISOI_DATABASE_URL",
+            "sqlite:///",
+            "YORISOI_DATABASE_URL: the SQLite URL names no file",
+        ),
         ("YORISOI_TIMEZONE", "Mars/Olympus", "YORISOI_TIMEZONE: unknown time zone"),
         ("YORISOI_CONTENT_DIR", "/nonexistent", "YORISOI_CONTENT_DIR: no states/ folder"),
         ("LINE_API_ENDPOINT", "api.line.me", "LINE_API_ENDPOINT: must start with http"),
@@ -55,8 +68,9 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ("YORISOI_MAX_BODY_BYTES", "10", "YORISOI_MAX_BODY_BYTES:"),
     ],
 )
-def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str,
-                                      phrase: str) -> None:
+def test_bad_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, phrase: str
+) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError) as err:
         load_settings()

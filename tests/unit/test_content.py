@@ -34,9 +34,11 @@ async def test_files_become_versions_once(store: Store, clock: FakeClock, conten
     assert first.imported == ["default v1"] and first.active == {"default": 1}
     again = await library.reload()
     assert again.imported == [] and again.active == {"default": 1}
-    edit(content / "states" / "default.yaml",
-         "comes back here.\n    say:\n      - text: どうしますか？ 下の ボタンから えらんでください。",
-         "comes back here.\n    say:\n      - text: なにを しますか？")
+    edit(
+        content / "states" / "default.yaml",
+        "comes back here.\n    say:\n      - text: どうしますか？ 下の ボタンから えらんでください。",
+        "comes back here.\n    say:\n      - text: なにを しますか？",
+    )
     changed = await library.reload()
     assert changed.imported == ["default v2"] and changed.active == {"default": 2}
     assert library.engine("default").flow.states["menu"].say[0].text == "なにを しますか？"
@@ -51,8 +53,10 @@ async def test_a_bad_file_is_refused_and_the_running_flow_stays(
     edit(content / "states" / "default.yaml", "dest: faq_search", "dest: faq_serch")
     report = await library.reload()
     assert report.active == {"default": 1}
-    assert any("faq_serch" in p.message and p.file.endswith("default.yaml") and p.line > 0
-               for p in report.problems)
+    assert any(
+        "faq_serch" in p.message and p.file.endswith("default.yaml") and p.line > 0
+        for p in report.problems
+    )
     assert library.engine("default") is running
     (content / "states" / "default.yaml").write_text("flow: [unclosed\n", encoding="utf-8")
     report = await library.reload()
@@ -78,7 +82,7 @@ async def test_the_default_flow_must_word_the_texts_the_code_sends(
     path = content / "states" / "default.yaml"
     text = path.read_text(encoding="utf-8")
     cut = text.index("  morning_reply:")
-    path.write_text(text[:cut] + text[text.index("  no_one_yet:"):], encoding="utf-8")
+    path.write_text(text[:cut] + text[text.index("  no_one_yet:") :], encoding="utf-8")
     with pytest.raises(ContentError, match="missing: morning_reply"):
         await ContentLibrary(store, clock, content).reload()
     capsys.readouterr()
@@ -94,7 +98,9 @@ async def test_starting_without_a_valid_default_flow_fails(
         await ContentLibrary(store, clock, content).reload()
 
 
-def test_check_command_names_file_and_line(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_command_names_file_and_line(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["check", "--content", str(content)]) == 0
     path = content / "states" / "default.yaml"
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -127,17 +133,21 @@ def test_check_notes_classifier_weights_fitted_on_other_examples(
     assert "bench/risk_classifier_fit.py" in err
 
 
-def test_check_command_validates_service_hours(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_command_validates_service_hours(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     operators = content / "operators"
     (operators / "hours.yaml").write_text(
-        "timezone: Asia/Tokyo\nweekly:\n  mon: [\"10:00-25:00\"]\npublic_holidays: closed\n",
+        'timezone: Asia/Tokyo\nweekly:\n  mon: ["10:00-25:00"]\npublic_holidays: closed\n',
         encoding="utf-8",
     )
     assert main(["check", "--content", str(content)]) == 1
     assert "hours.yaml:3: " in capsys.readouterr().out
 
 
-def test_check_command_validates_faq_synonyms(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_command_validates_faq_synonyms(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     faq = content / "faq"
     faq.mkdir()
     (faq / "synonyms.yaml").write_text(

@@ -20,15 +20,20 @@ def test_requests_hold_at_most_five_messages_in_order() -> None:
 
 def test_summary_reads_like_the_user_sees_it() -> None:
     assert summary(text("こんにちは")) == "こんにちは"
-    template = {"type": "template", "altText": "alt", "template": {"type": "buttons", "text": "えらんで"}}
+    template = {
+        "type": "template",
+        "altText": "alt",
+        "template": {"type": "buttons", "text": "えらんで"},
+    }
     assert summary(template) == "えらんで"
     assert summary({"type": "sticker"}) == "[sticker]"
 
 
 def test_a_long_turn_becomes_ordered_rows_and_only_the_first_uses_the_reply_token() -> None:
     clock = FakeClock()
-    commit = TurnCommit(conversation=Conversation("U" + "1" * 32, "default", "menu", version=4),
-                        now=clock.now())
+    commit = TurnCommit(
+        conversation=Conversation("U" + "1" * 32, "default", "menu", version=4), now=clock.now()
+    )
     until = clock.now() + timedelta(seconds=50)
     add_outgoing(commit, [text(str(i)) for i in range(7)], reply_token="tok", reply_until=until)
     rows = commit.outbox

@@ -120,7 +120,9 @@ async def ensure_demo_account(store: Store, var_dir: Path, now: datetime) -> tup
     password = await asyncio.to_thread(_demo_password, var_dir / "demo_password")
     member = await store.staff_by_login(DEMO_LOGIN)
     if member is None:
-        created = await add_staff(store, DEMO_LOGIN, "admin", password, now, display_name="デモ相談員")
+        created = await add_staff(
+            store, DEMO_LOGIN, "admin", password, now, display_name="デモ相談員"
+        )
         await store.set_on_duty(created.id, True)
         return DEMO_LOGIN, password
     # The database may be older than the password file (or the other way round).

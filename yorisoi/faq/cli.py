@@ -89,8 +89,10 @@ def faq_explain_main(
         out("embedding model: unavailable (lexical only)\n")
     fused, _ = matcher.scores(text, terms)
     order = np.argsort(-fused, kind="stable")[:EXPLAIN_CANDIDATES]
-    out("closest entries (fused = "
-        f"{match_module.LEXICAL_WEIGHT} × lexical + {match_module.SEMANTIC_WEIGHT} × semantic):\n")
+    out(
+        "closest entries (fused = "
+        f"{match_module.LEXICAL_WEIGHT} × lexical + {match_module.SEMANTIC_WEIGHT} × semantic):\n"
+    )
     for index in order:
         entry = matcher.entries[index]
         semantic = "-" if cosines is None else f"{cosines[index]:.3f}"

@@ -203,7 +203,9 @@ class FaqLibrary:
         ]
         return {"type": "text", "text": text, "quickReply": {"items": items[:MAX_MENU]}}
 
-    def entry_menu(self, text: str, category_id: str, audience: str | None = None) -> dict[str, Any]:
+    def entry_menu(
+        self, text: str, category_id: str, audience: str | None = None
+    ) -> dict[str, Any]:
         """Return a text message offering a category's entries as `faq_entry` quick replies."""
         items = [
             quick_reply(entry.menu_label, "faq_entry", entry.id)
@@ -366,7 +368,9 @@ def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> lis
         data = postback("faq_helpful", entry.id)
         if len(data) > MAX_POSTBACK_DATA:
             problems.append(
-                FlowProblem(entry.file, entry.line, f"entry id {entry.id!r} is too long for a postback")
+                FlowProblem(
+                    entry.file, entry.line, f"entry id {entry.id!r} is too long for a postback"
+                )
             )
     by_category: dict[str, list[Entry]] = {}
     for entry in entries:

@@ -125,7 +125,9 @@ class SynonymGroup:
 # --- entries ------------------------------------------------------------------------------------
 
 
-def listed_texts(report: Problems, raw: LineMap, key: str, what: str) -> list[tuple[str, int]] | None:
+def listed_texts(
+    report: Problems, raw: LineMap, key: str, what: str
+) -> list[tuple[str, int]] | None:
     """Return the texts listed under `key` with their lines, reporting bad items."""
     items = as_list(report, raw[key], raw.key_lines[key], f"{key} of {what}")
     if items is None:
@@ -237,9 +239,7 @@ def _phrasing_lines(raw: LineMap) -> list[tuple[str, int]]:
     return found
 
 
-def top_list(
-    text: str, file: str, kind: tuple[str, str, str], key: str
-) -> tuple[Problems, Any]:
+def top_list(text: str, file: str, kind: tuple[str, str, str], key: str) -> tuple[Problems, Any]:
     """Read a file whose only top-level key holds a list; return the report and that list."""
     report = Problems(file)
     data, syntax_problem = read_yaml(text, file)
@@ -254,7 +254,9 @@ def top_list(
 
 def parse_entries(text: str, file: str) -> tuple[list[Entry], list[FlowProblem]]:
     """Validate the YAML `text` of the entry file `file`; return its good entries and problems."""
-    report, items = top_list(text, file, ("an FAQ file", "the FAQ file", "an FAQ file needs"), "entries")
+    report, items = top_list(
+        text, file, ("an FAQ file", "the FAQ file", "an FAQ file needs"), "entries"
+    )
     if items is None:
         return [], report.in_order()
     entries: list[Entry] = []

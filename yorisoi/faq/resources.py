@@ -109,7 +109,10 @@ def _resource(report: Problems, item: Any, line: int, number: int) -> Resource |
             texts[key] = nonblank_text(report, raw, key, what)
     resource_id = texts.get("id")
     if resource_id is not None and not RESOURCE_ID.fullmatch(resource_id):
-        report.add(raw.key_lines["id"], f"id {resource_id!r} is not valid: use lowercase letters, digits, _ and .")
+        report.add(
+            raw.key_lines["id"],
+            f"id {resource_id!r} is not valid: use lowercase letters, digits, _ and .",
+        )
     name = texts.get("name")
     if name is not None and DIGITS_IN_NAME.search(name) and "phone" in raw:
         report.add(
@@ -119,33 +122,59 @@ def _resource(report: Problems, item: Any, line: int, number: int) -> Resource |
         )
     phone = texts.get("phone")
     if phone is not None and not PHONE.fullmatch(phone):
-        report.add(raw.key_lines["phone"], f"phone {phone!r} of {what} is not a number as dialled (digits, hyphens, a leading #)")
+        report.add(
+            raw.key_lines["phone"],
+            f"phone {phone!r} of {what} is not a number as dialled (digits, hyphens, a leading #)",
+        )
     url = texts.get("url")
     if url is not None and not URL.fullmatch(url):
-        report.add(raw.key_lines["url"], f"url {url!r} of {what} must start with https:// or http://")
+        report.add(
+            raw.key_lines["url"], f"url {url!r} of {what} must start with https:// or http://"
+        )
     audience = texts.get("audience") or "general"
     if "audience" in raw and audience not in AUDIENCES:
-        report.add(raw.key_lines["audience"], f"audience {audience!r} of {what} is not one of {', '.join(AUDIENCES)}")
+        report.add(
+            raw.key_lines["audience"],
+            f"audience {audience!r} of {what} is not one of {', '.join(AUDIENCES)}",
+        )
     minors_only = raw.get("minors_only", False)
     if not isinstance(minors_only, bool):
         report.add(raw.key_lines["minors_only"], f"minors_only of {what} must be true or false")
     checked = _checked(report, raw, what) if "checked" in raw else None
     sources = _strings(report, raw, "source", what) if "source" in raw else None
     if sources is not None and not sources:
-        report.add(raw.key_lines["source"], f"source of {what} is empty; say where the details were checked")
+        report.add(
+            raw.key_lines["source"],
+            f"source of {what} is empty; say where the details were checked",
+        )
     unverified: list[str] = []
     if "unverified" in raw:
-        listed = as_list(report, raw["unverified"], raw.key_lines["unverified"], f"unverified of {what}")
+        listed = as_list(
+            report, raw["unverified"], raw.key_lines["unverified"], f"unverified of {what}"
+        )
         for value, value_line in zip(listed or (), getattr(listed, "item_lines", ()), strict=True):
             if value not in DETAILS:
-                report.add(value_line, f"unverified of {what} lists {value!r}; it can list {', '.join(DETAILS)}")
+                report.add(
+                    value_line,
+                    f"unverified of {what} lists {value!r}; it can list {', '.join(DETAILS)}",
+                )
             elif value not in raw:
-                report.add(value_line, f"unverified of {what} lists {value!r}, which {what} does not have")
+                report.add(
+                    value_line, f"unverified of {what} lists {value!r}, which {what} does not have"
+                )
             else:
                 unverified.append(value)
-    if len(report.found) > before or None in (resource_id, name, texts.get("purpose"), checked, sources):
+    if len(report.found) > before or None in (
+        resource_id,
+        name,
+        texts.get("purpose"),
+        checked,
+        sources,
+    ):
         return None
-    assert resource_id is not None and name is not None and checked is not None and sources is not None
+    assert (
+        resource_id is not None and name is not None and checked is not None and sources is not None
+    )
     details = {key: value for key in DETAILS if (value := texts.get(key)) is not None}
     return Resource(
         id=resource_id,

@@ -71,7 +71,9 @@ class LineClient:
         body = {"replyToken": reply_token, "messages": messages}
         return await self._post("/v2/bot/message/reply", body)
 
-    async def push(self, user_id: str, messages: list[dict[str, Any]], retry_key: str) -> CallResult:
+    async def push(
+        self, user_id: str, messages: list[dict[str, Any]], retry_key: str
+    ) -> CallResult:
         """Push messages; LINE answers 409 if a request with this retry key was accepted."""
         body = {"to": user_id, "messages": messages}
         return await self._post("/v2/bot/message/push", body, {"X-Line-Retry-Key": retry_key})
@@ -128,7 +130,9 @@ class LineClient:
             # Disconnected mid-request: LINE may or may not have processed it.
             return CallResult("server_error", detail=f"{type(exc).__name__}: {exc}")
         headers = response.headers or {}
-        return CallResult("ok", status=response.status_code, request_id=headers.get("x-line-request-id"))
+        return CallResult(
+            "ok", status=response.status_code, request_id=headers.get("x-line-request-id")
+        )
 
 
 def _classify(exc: ApiException) -> CallResult:

@@ -52,8 +52,12 @@ def make_event(
         event["follow"] = {"isUnblocked": unblocked}
     elif kind in ("text", "sticker", "image"):
         event["type"] = "message"
-        message: dict[str, Any] = {"id": mid, "type": kind, "quoteToken": secrets.token_urlsafe(16),
-                                   "markAsReadToken": mark_as_read_token or secrets.token_urlsafe(16)}
+        message: dict[str, Any] = {
+            "id": mid,
+            "type": kind,
+            "quoteToken": secrets.token_urlsafe(16),
+            "markAsReadToken": mark_as_read_token or secrets.token_urlsafe(16),
+        }
         if kind == "text":
             message["text"] = text
         elif kind == "sticker":

@@ -185,10 +185,19 @@ class OutboxSender:
         if result.delivered:
             await self._store.finish_outbox(row.id, OutboxStatus.SENT, now, via="reply")
         elif result.kind == "invalid_reply_token" and row.reply_attempted:
-            await self._record(row, "reply", CallResult("assumed_delivered", detail=(
-                "an earlier reply attempt had no clear answer; it used the token")))
+            await self._record(
+                row,
+                "reply",
+                CallResult(
+                    "assumed_delivered",
+                    detail=("an earlier reply attempt had no clear answer; it used the token"),
+                ),
+            )
             await self._store.finish_outbox(
-                row.id, OutboxStatus.SENT, now, via="reply",
+                row.id,
+                OutboxStatus.SENT,
+                now,
+                via="reply",
                 error="assumed delivered by an earlier reply attempt",
             )
         elif result.kind == "invalid_reply_token":

@@ -68,9 +68,14 @@ def _shift_fields(
     return {
         "shift_timezone": pattern.timezone.key,
         "on_shift_now": pattern.on_shift(now),
-        key: [{"start": shift.start.astimezone(zone).isoformat(),
-               "end": shift.end.astimezone(zone).isoformat(),
-               "label": shift.label(zone)} for shift in coming],
+        key: [
+            {
+                "start": shift.start.astimezone(zone).isoformat(),
+                "end": shift.end.astimezone(zone).isoformat(),
+                "label": shift.label(zone),
+            }
+            for shift in coming
+        ],
     }
 
 
@@ -89,14 +94,22 @@ async def login(request: web.Request) -> web.StreamResponse:
         # staff browser into someone else's account; JSON cannot be sent that way.
         return api_error(415, "json_only", "Content-Type: application/json で送ってください。")
     body = await _json_object(request)
-    if body is None or not isinstance(body.get("login"), str) or not isinstance(body.get("password"), str):
+    if (
+        body is None
+        or not isinstance(body.get("login"), str)
+        or not isinstance(body.get("password"), str)
+    ):
         return api_error(400, "bad_request", "login と password を JSON で送ってください。")
     login_name = body["login"][:64]
     now = request.app[keys.CLOCK].now()
     throttle = request.app[THROTTLE]
     if throttle.blocked(login_name, now):
         await audit(request, login_name, "staff.login_throttled")
-        return api_error(429, "too_many_attempts", "失敗が続いたため、しばらく サインインできません。15分後に もう一度 試してください。")
+        return api_error(
+            429,
+            "too_many_attempts",
+            "失敗が続いたため、しばらく サインインできません。15分後に もう一度 試してください。",
+        )
     member = await request.app[keys.STORE].staff_by_login(login_name)
     # Verify against a real hash even for an unknown login, so timing tells nothing.
     ok = verify(member.password_hash if member else _DUMMY_HASH, body["password"]).ok
@@ -140,7 +153,7 @@ async def duty(request: web.Request) -> web.StreamResponse:
     """Switch the signed-in staff member on or off duty."""
     body = await _json_object(request)
     if body is None or not isinstance(body.get("on_duty"), bool):
-        return api_error(400, "bad_request", 'on_duty を true か false で送ってください。')
+        return api_error(400, "bad_request", "on_duty を true か false で送ってください。")
     member: StaffMember = request[STAFF]
     await request.app[keys.STORE].set_on_duty(member.id, body["on_duty"])
     await audit(request, member.login, "staff.duty", on_duty=body["on_duty"])
@@ -163,7 +176,8 @@ async def conversations(request: web.Request) -> web.StreamResponse:
     store, desk = request.app[keys.STORE], request.app[keys.CASES]
     if view == "mine":
         found = [
-            c for status in (CaseStatus.WAITING, CaseStatus.ACTIVE)
+            c
+            for status in (CaseStatus.WAITING, CaseStatus.ACTIVE)
             for c in await store.list_cases(status)
             if c.case is not None and c.case.assigned_to == member.id
         ]
@@ -206,7 +220,9 @@ async def claim(request: web.Request) -> web.StreamResponse:
     member: StaffMember = request[STAFF]
     ref = request.match_info["ref"]
     try:
-        turn = await request.app[keys.CASES].claim(ref, member, take_over=body.get("take_over") is True)
+        turn = await request.app[keys.CASES].claim(
+            ref, member, take_over=body.get("take_over") is True
+        )
     except CaseError as exc:
         return _case_error(exc)
     await audit(request, member.login, "case.claim", ref, take_over=body.get("take_over") is True)
@@ -223,14 +239,17 @@ async def send(request: web.Request) -> web.StreamResponse:
     ref = request.match_info["ref"]
     desk = request.app[keys.CASES]
     try:
-        turn = await desk.send(ref, member, body["text"], confirm_other=body.get("confirm_other") is True)
+        turn = await desk.send(
+            ref, member, body["text"], confirm_other=body.get("confirm_other") is True
+        )
     except CaseError as exc:
         return _case_error(exc)
     await audit(request, member.login, "case.message", ref)
     messages = await desk.thread(turn.conversation)
     sent = [m for m in messages["messages"] if m["id"] in {e.id for e in turn.logged}]
-    return web.json_response({"message": sent[0] if sent else None,
-                              "conversation": desk.summary(turn.conversation)})
+    return web.json_response(
+        {"message": sent[0] if sent else None, "conversation": desk.summary(turn.conversation)}
+    )
 
 
 @requires("responder")
@@ -294,14 +313,19 @@ async def close(request: web.Request) -> web.StreamResponse:
         return api_error(400, "bad_referrals", "referrals は 文字列の リストです。")
     member: StaffMember = request[STAFF]
     ref = request.match_info["ref"]
-    record = {"category": category, "response_type": response_type, "note": note_text,
-              "referrals": referrals}
+    record = {
+        "category": category,
+        "response_type": response_type,
+        "note": note_text,
+        "referrals": referrals,
+    }
     try:
         turn = await request.app[keys.CASES].close(ref, member, record)
     except CaseError as exc:
         return _case_error(exc)
-    await audit(request, member.login, "case.close", ref, category=category,
-                response_type=response_type)
+    await audit(
+        request, member.login, "case.close", ref, category=category, response_type=response_type
+    )
     return web.json_response({"conversation": request.app[keys.CASES].summary(turn.conversation)})
 
 
@@ -313,11 +337,15 @@ async def staff_list(request: web.Request) -> web.StreamResponse:
     now = request.app[keys.CLOCK].now()
     # shifts.yaml is checked without the store, so a misspelt login shows up here instead.
     known = {m.login for m in members}
-    return web.json_response({
-        "staff": [{**_me(m), **_shift_fields(plan.of(m.login), now, JAPAN, "shifts_jst")}
-                  for m in members],
-        "shifts_without_staff": sorted(set(plan.patterns) - known),
-    })
+    return web.json_response(
+        {
+            "staff": [
+                {**_me(m), **_shift_fields(plan.of(m.login), now, JAPAN, "shifts_jst")}
+                for m in members
+            ],
+            "shifts_without_staff": sorted(set(plan.patterns) - known),
+        }
+    )
 
 
 async def openapi(request: web.Request) -> web.StreamResponse:
@@ -348,21 +376,33 @@ _DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$vNms/VDqkHiRF1jLgq9nrw$F/lbHT7Mr/Y
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _ME = {"$ref": "#/components/schemas/Me"}
-_SHIFT = {"type": "object", "required": ["start", "end", "label"], "properties": {
-    "start": {"type": "string", "format": "date-time"},
-    "end": {"type": "string", "format": "date-time"},
-    "label": {"type": "string", "description": "e.g. 11/24(火) 22:00–翌02:00"}}}
+_SHIFT = {
+    "type": "object",
+    "required": ["start", "end", "label"],
+    "properties": {
+        "start": {"type": "string", "format": "date-time"},
+        "end": {"type": "string", "format": "date-time"},
+        "label": {"type": "string", "description": "e.g. 11/24(火) 22:00–翌02:00"},
+    },
+}
 _SHIFT_FIELDS = {
-    "shift_timezone": {"type": ["string", "null"],
-                       "description": "the zone the shifts are written in (operators/shifts.yaml)"},
+    "shift_timezone": {
+        "type": ["string", "null"],
+        "description": "the zone the shifts are written in (operators/shifts.yaml)",
+    },
     "on_shift_now": {"type": "boolean", "description": "by the plan; on_duty decides handoffs"},
 }
 
 
 def _responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
-    answers: dict[str, Any] = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
+    answers: dict[str, Any] = {
+        "200": {"description": "OK", "content": {"application/json": {"schema": ok}}}
+    }
     for status in errors:
-        answers[str(status)] = {"description": "error", "content": {"application/json": {"schema": _ERROR}}}
+        answers[str(status)] = {
+            "description": "error",
+            "content": {"application/json": {"schema": _ERROR}},
+        }
     return answers
 
 
@@ -370,35 +410,75 @@ _CSRF = [{"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}}
 _SUMMARY = {"$ref": "#/components/schemas/Conversation"}
 _CONVERSATION = {"type": "object", "properties": {"conversation": _SUMMARY}}
-_MESSAGE = {"type": "object", "properties": {
-    "id": {"type": "string"}, "direction": {"enum": ["in", "out"]},
-    "author": {"enum": ["user", "bot", "staff"]}, "staff": {"type": ["string", "null"]},
-    "kind": {"type": "string"}, "text": {"type": ["string", "null"]},
-    "at": {"type": "string", "format": "date-time"},
-    "delivery": {"enum": ["queued", "sent", "failed", "waiting_quota", "uncertain", "skipped", None]}}}
-_NOTE = {"type": "object", "properties": {
-    "id": {"type": "string"}, "author": {"type": ["string", "null"]}, "text": {"type": "string"},
-    "at": {"type": "string", "format": "date-time"}}}
+_MESSAGE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "direction": {"enum": ["in", "out"]},
+        "author": {"enum": ["user", "bot", "staff"]},
+        "staff": {"type": ["string", "null"]},
+        "kind": {"type": "string"},
+        "text": {"type": ["string", "null"]},
+        "at": {"type": "string", "format": "date-time"},
+        "delivery": {
+            "enum": ["queued", "sent", "failed", "waiting_quota", "uncertain", "skipped", None]
+        },
+    },
+}
+_NOTE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "author": {"type": ["string", "null"]},
+        "text": {"type": "string"},
+        "at": {"type": "string", "format": "date-time"},
+    },
+}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
-_SUMMARY_SCHEMA = {"type": "object", "properties": {
-    "id": {"type": "string", "description": "staff-facing id; never the LINE user id"},
-    "pseudonym": {"type": "string"}, "topic": {"enum": ["youth", "mothers", "general"]},
-    "mode": {"enum": ["handoff", "vent", "message"]},
-    "status": {"enum": ["waiting", "active", "closed"]},
-    "risk": {"enum": ["none", "concern", "high"]}, "night": {"type": "boolean"},
-    "opened_at": _TIME, "waiting_since": _TIME, "claimed_at": _TIME, "closed_at": _TIME,
-    "last_message_at": _TIME,
-    "assigned": {"type": ["object", "null"], "properties": {
-        "id": {"type": "string"}, "display_name": {"type": "string"}}},
-    "intake": {"type": "object", "properties": {
-        "age_band": {"type": ["string", "null"]}, "gender": {"type": ["string", "null"]},
-        "prefecture": {"type": ["string", "null"]}}},
-    "alerted": {"type": "boolean"}, "blocked": {"type": "boolean"}, "version": {"type": "integer"}}}
+_SUMMARY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "description": "staff-facing id; never the LINE user id"},
+        "pseudonym": {"type": "string"},
+        "topic": {"enum": ["youth", "mothers", "general"]},
+        "mode": {"enum": ["handoff", "vent", "message"]},
+        "status": {"enum": ["waiting", "active", "closed"]},
+        "risk": {"enum": ["none", "concern", "high"]},
+        "night": {"type": "boolean"},
+        "opened_at": _TIME,
+        "waiting_since": _TIME,
+        "claimed_at": _TIME,
+        "closed_at": _TIME,
+        "last_message_at": _TIME,
+        "assigned": {
+            "type": ["object", "null"],
+            "properties": {"id": {"type": "string"}, "display_name": {"type": "string"}},
+        },
+        "intake": {
+            "type": "object",
+            "properties": {
+                "age_band": {"type": ["string", "null"]},
+                "gender": {"type": ["string", "null"]},
+                "prefecture": {"type": ["string", "null"]},
+            },
+        },
+        "alerted": {"type": "boolean"},
+        "blocked": {"type": "boolean"},
+        "version": {"type": "integer"},
+    },
+}
 
 
 def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {"required": bool(required), "content": {"application/json": {"schema": {
-        "type": "object", "required": required, "properties": properties}}}}
+    return {
+        "required": bool(required),
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "required": required, "properties": properties}
+            }
+        },
+    }
+
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -406,118 +486,280 @@ OPENAPI: dict[str, Any] = {
     "components": {
         "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": COOKIE}},
         "schemas": {
-            "Error": {"type": "object", "required": ["error", "message"],
-                      "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+            "Error": {
+                "type": "object",
+                "required": ["error", "message"],
+                "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+            },
             "Conversation": _SUMMARY_SCHEMA,
-            "Me": {"type": "object", "required": ["login", "display_name", "role", "on_duty"],
-                   "properties": {"login": {"type": "string"}, "display_name": {"type": "string"},
-                                  "role": {"enum": ["responder", "supervisor", "admin"]},
-                                  "on_duty": {"type": "boolean"}}},
+            "Me": {
+                "type": "object",
+                "required": ["login", "display_name", "role", "on_duty"],
+                "properties": {
+                    "login": {"type": "string"},
+                    "display_name": {"type": "string"},
+                    "role": {"enum": ["responder", "supervisor", "admin"]},
+                    "on_duty": {"type": "boolean"},
+                },
+            },
         },
     },
     "paths": {
-        "/api/login": {"post": {
-            "summary": "Sign in; sets the session cookie and returns the CSRF token",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["login", "password"],
-                "properties": {"login": {"type": "string"}, "password": {"type": "string"}}}}}},
-            "responses": _responses({"type": "object", "properties": {
-                "csrf_token": {"type": "string"}, "staff": _ME}}, 400, 401, 429),
-        }},
-        "/api/logout": {"post": {"summary": "End the session", "security": [{"session": []}],
-                                 "parameters": _CSRF,
-                                 "responses": _responses({"type": "object"}, 401, 403)}},
-        "/api/me": {"get": {
-            "summary": "The signed-in staff member, with their shifts of the coming 7 days",
-            "security": [{"session": []}],
-            "responses": _responses({"allOf": [_ME, {"type": "object", "properties": {
-                **_SHIFT_FIELDS,
-                "shifts_local": {"type": "array", "items": _SHIFT,
-                                 "description": "in the member's own time zone"}}}]}, 401),
-        }},
-        "/api/conversations": {"get": {
-            "summary": "The queue: waiting, active, closed or mine (risk first, then waiting time)",
-            "security": [{"session": []}],
-            "parameters": [{"name": "status", "in": "query", "required": False,
-                            "schema": {"enum": list(QUEUE_VIEWS), "default": "waiting"}}],
-            "responses": _responses({"type": "object", "properties": {
-                "conversations": {"type": "array", "items": _SUMMARY}}}, 400, 401),
-        }},
-        "/api/conversations/{ref}": {"get": {
-            "summary": "One conversation's thread and notes (audited; marks the user's messages read)",
-            "security": [{"session": []}], "parameters": [_REF],
-            "responses": _responses({"type": "object", "properties": {
-                "conversation": _SUMMARY,
-                "messages": {"type": "array", "items": _MESSAGE},
-                "notes": {"type": "array", "items": _NOTE}}}, 401, 403, 404),
-        }},
-        "/api/conversations/{ref}/claim": {"post": {
-            "summary": "Take a waiting case; a supervisor may take over with take_over",
-            "security": [{"session": []}], "parameters": [_REF, *_CSRF],
-            "requestBody": _body({"take_over": {"type": "boolean"}}, []),
-            "responses": _responses(_CONVERSATION, 401, 403, 404, 409),
-        }},
-        "/api/conversations/{ref}/messages": {"post": {
-            "summary": "Send a text to the user through the outbox (with the responder's name)",
-            "security": [{"session": []}], "parameters": [_REF, *_CSRF],
-            "requestBody": _body({"text": {"type": "string", "maxLength": 5000},
-                                  "confirm_other": {"type": "boolean"}}, ["text"]),
-            "responses": _responses({"type": "object", "properties": {
-                "message": _MESSAGE, "conversation": _SUMMARY}}, 400, 401, 403, 404, 409),
-        }},
-        "/api/conversations/{ref}/notes": {"post": {
-            "summary": "Add an internal note (never sent to the user)",
-            "security": [{"session": []}], "parameters": [_REF, *_CSRF],
-            "requestBody": _body({"text": {"type": "string", "maxLength": 5000}}, ["text"]),
-            "responses": _responses({"type": "object", "properties": {"note": _NOTE}},
-                                    400, 401, 403, 404),
-        }},
-        "/api/conversations/{ref}/assign": {"post": {
-            "summary": "Hand a case to a colleague (supervisor)",
-            "security": [{"session": []}], "parameters": [_REF, *_CSRF],
-            "requestBody": _body({"login": {"type": "string"}}, ["login"]),
-            "responses": _responses(_CONVERSATION, 400, 401, 403, 404, 409),
-        }},
-        "/api/conversations/{ref}/close": {"post": {
-            "summary": "Close a case with its record (categories from operators/records.yaml)",
-            "security": [{"session": []}], "parameters": [_REF, *_CSRF],
-            "requestBody": _body({"category": {"type": "string"},
-                                  "response_type": {"type": "string"},
-                                  "note": {"type": "string", "maxLength": MAX_CLOSE_NOTE},
-                                  "referrals": {"type": "array", "items": {"type": "string"}}},
-                                 ["category", "response_type"]),
-            "responses": _responses(_CONVERSATION, 400, 401, 403, 404, 409),
-        }},
-        "/api/canned": {"get": {
-            "summary": "Canned replies (operators/canned.yaml), optionally for one topic",
-            "security": [{"session": []}],
-            "parameters": [{"name": "topic", "in": "query", "required": False,
-                            "schema": {"enum": ["youth", "mothers", "general"]}}],
-            "responses": _responses({"type": "object"}, 401),
-        }},
-        "/api/records": {"get": {
-            "summary": "Close-form choices (operators/records.yaml)", "security": [{"session": []}],
-            "responses": _responses({"type": "object"}, 401),
-        }},
-        "/api/staff": {"get": {
-            "summary": "Staff, who is on duty, and their shifts of the coming 7 days (supervisor)",
-            "security": [{"session": []}],
-            "responses": _responses({"type": "object", "properties": {
-                "staff": {"type": "array", "items": {"allOf": [_ME, {
-                    "type": "object", "properties": {
-                        **_SHIFT_FIELDS,
-                        "shifts_jst": {"type": "array", "items": _SHIFT,
-                                       "description": "in Japan time"}}}]}},
-                "shifts_without_staff": {
-                    "type": "array", "items": {"type": "string"},
-                    "description": "logins in operators/shifts.yaml with no active account"}}},
-                401, 403),
-        }},
-        "/api/me/duty": {"put": {
-            "summary": "Switch on or off duty", "security": [{"session": []}], "parameters": _CSRF,
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["on_duty"], "properties": {"on_duty": {"type": "boolean"}}}}}},
-            "responses": _responses(_ME, 400, 401, 403),
-        }},
+        "/api/login": {
+            "post": {
+                "summary": "Sign in; sets the session cookie and returns the CSRF token",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["login", "password"],
+                                "properties": {
+                                    "login": {"type": "string"},
+                                    "password": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": _responses(
+                    {
+                        "type": "object",
+                        "properties": {"csrf_token": {"type": "string"}, "staff": _ME},
+                    },
+                    400,
+                    401,
+                    429,
+                ),
+            }
+        },
+        "/api/logout": {
+            "post": {
+                "summary": "End the session",
+                "security": [{"session": []}],
+                "parameters": _CSRF,
+                "responses": _responses({"type": "object"}, 401, 403),
+            }
+        },
+        "/api/me": {
+            "get": {
+                "summary": "The signed-in staff member, with their shifts of the coming 7 days",
+                "security": [{"session": []}],
+                "responses": _responses(
+                    {
+                        "allOf": [
+                            _ME,
+                            {
+                                "type": "object",
+                                "properties": {
+                                    **_SHIFT_FIELDS,
+                                    "shifts_local": {
+                                        "type": "array",
+                                        "items": _SHIFT,
+                                        "description": "in the member's own time zone",
+                                    },
+                                },
+                            },
+                        ]
+                    },
+                    401,
+                ),
+            }
+        },
+        "/api/conversations": {
+            "get": {
+                "summary": "The queue: waiting, active, closed or mine (risk first, then waiting time)",
+                "security": [{"session": []}],
+                "parameters": [
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"enum": list(QUEUE_VIEWS), "default": "waiting"},
+                    }
+                ],
+                "responses": _responses(
+                    {
+                        "type": "object",
+                        "properties": {"conversations": {"type": "array", "items": _SUMMARY}},
+                    },
+                    400,
+                    401,
+                ),
+            }
+        },
+        "/api/conversations/{ref}": {
+            "get": {
+                "summary": "One conversation's thread and notes (audited; marks the user's messages read)",
+                "security": [{"session": []}],
+                "parameters": [_REF],
+                "responses": _responses(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "conversation": _SUMMARY,
+                            "messages": {"type": "array", "items": _MESSAGE},
+                            "notes": {"type": "array", "items": _NOTE},
+                        },
+                    },
+                    401,
+                    403,
+                    404,
+                ),
+            }
+        },
+        "/api/conversations/{ref}/claim": {
+            "post": {
+                "summary": "Take a waiting case; a supervisor may take over with take_over",
+                "security": [{"session": []}],
+                "parameters": [_REF, *_CSRF],
+                "requestBody": _body({"take_over": {"type": "boolean"}}, []),
+                "responses": _responses(_CONVERSATION, 401, 403, 404, 409),
+            }
+        },
+        "/api/conversations/{ref}/messages": {
+            "post": {
+                "summary": "Send a text to the user through the outbox (with the responder's name)",
+                "security": [{"session": []}],
+                "parameters": [_REF, *_CSRF],
+                "requestBody": _body(
+                    {
+                        "text": {"type": "string", "maxLength": 5000},
+                        "confirm_other": {"type": "boolean"},
+                    },
+                    ["text"],
+                ),
+                "responses": _responses(
+                    {
+                        "type": "object",
+                        "properties": {"message": _MESSAGE, "conversation": _SUMMARY},
+                    },
+                    400,
+                    401,
+                    403,
+                    404,
+                    409,
+                ),
+            }
+        },
+        "/api/conversations/{ref}/notes": {
+            "post": {
+                "summary": "Add an internal note (never sent to the user)",
+                "security": [{"session": []}],
+                "parameters": [_REF, *_CSRF],
+                "requestBody": _body({"text": {"type": "string", "maxLength": 5000}}, ["text"]),
+                "responses": _responses(
+                    {"type": "object", "properties": {"note": _NOTE}}, 400, 401, 403, 404
+                ),
+            }
+        },
+        "/api/conversations/{ref}/assign": {
+            "post": {
+                "summary": "Hand a case to a colleague (supervisor)",
+                "security": [{"session": []}],
+                "parameters": [_REF, *_CSRF],
+                "requestBody": _body({"login": {"type": "string"}}, ["login"]),
+                "responses": _responses(_CONVERSATION, 400, 401, 403, 404, 409),
+            }
+        },
+        "/api/conversations/{ref}/close": {
+            "post": {
+                "summary": "Close a case with its record (categories from operators/records.yaml)",
+                "security": [{"session": []}],
+                "parameters": [_REF, *_CSRF],
+                "requestBody": _body(
+                    {
+                        "category": {"type": "string"},
+                        "response_type": {"type": "string"},
+                        "note": {"type": "string", "maxLength": MAX_CLOSE_NOTE},
+                        "referrals": {"type": "array", "items": {"type": "string"}},
+                    },
+                    ["category", "response_type"],
+                ),
+                "responses": _responses(_CONVERSATION, 400, 401, 403, 404, 409),
+            }
+        },
+        "/api/canned": {
+            "get": {
+                "summary": "Canned replies (operators/canned.yaml), optionally for one topic",
+                "security": [{"session": []}],
+                "parameters": [
+                    {
+                        "name": "topic",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"enum": ["youth", "mothers", "general"]},
+                    }
+                ],
+                "responses": _responses({"type": "object"}, 401),
+            }
+        },
+        "/api/records": {
+            "get": {
+                "summary": "Close-form choices (operators/records.yaml)",
+                "security": [{"session": []}],
+                "responses": _responses({"type": "object"}, 401),
+            }
+        },
+        "/api/staff": {
+            "get": {
+                "summary": "Staff, who is on duty, and their shifts of the coming 7 days (supervisor)",
+                "security": [{"session": []}],
+                "responses": _responses(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "staff": {
+                                "type": "array",
+                                "items": {
+                                    "allOf": [
+                                        _ME,
+                                        {
+                                            "type": "object",
+                                            "properties": {
+                                                **_SHIFT_FIELDS,
+                                                "shifts_jst": {
+                                                    "type": "array",
+                                                    "items": _SHIFT,
+                                                    "description": "in Japan time",
+                                                },
+                                            },
+                                        },
+                                    ]
+                                },
+                            },
+                            "shifts_without_staff": {
+                                "type": "array",
+                                "items": {"type": "string"},
+                                "description": "logins in operators/shifts.yaml with no active account",
+                            },
+                        },
+                    },
+                    401,
+                    403,
+                ),
+            }
+        },
+        "/api/me/duty": {
+            "put": {
+                "summary": "Switch on or off duty",
+                "security": [{"session": []}],
+                "parameters": _CSRF,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["on_duty"],
+                                "properties": {"on_duty": {"type": "boolean"}},
+                            }
+                        }
+                    },
+                },
+                "responses": _responses(_ME, 400, 401, 403),
+            }
+        },
     },
 }

@@ -123,12 +123,19 @@ def set_cookie(request: web.Request, response: web.StreamResponse, token: str) -
     )
 
 
-async def audit(request: web.Request, actor: str, action: str, target: str | None = None,
-                **detail: object) -> None:
+async def audit(
+    request: web.Request, actor: str, action: str, target: str | None = None, **detail: object
+) -> None:
     """Write one entry to the audit log."""
     await request.app[keys.STORE].append_audit(
-        AuditEntry(id=uuid.uuid4().hex, at=request.app[keys.CLOCK].now(), actor=actor,
-                   action=action, target=target, detail=dict(detail))
+        AuditEntry(
+            id=uuid.uuid4().hex,
+            at=request.app[keys.CLOCK].now(),
+            actor=actor,
+            action=action,
+            target=target,
+            detail=dict(detail),
+        )
     )
 
 
@@ -208,7 +215,9 @@ def requires(role: str) -> Callable[[Handler], Handler]:
             if request.method in UNSAFE_METHODS:
                 sent = request.headers.get("X-CSRF-Token", "")
                 if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
-                    return api_error(403, "csrf", "CSRF トークンがありません。ページを読み込み直してください。")
+                    return api_error(
+                        403, "csrf", "CSRF トークンがありません。ページを読み込み直してください。"
+                    )
             if ROLES.index(member.role) < minimum:
                 return api_error(403, "forbidden", f"この操作には {role} 以上の権限が必要です。")
             request[STAFF] = member

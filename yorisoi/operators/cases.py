@@ -152,8 +152,11 @@ class CaseDesk:
         hours = self._content.hours
         open_now = hours.is_open(now)
         on_duty = tuple(
-            m for m in await self._store.list_staff()
-            if m.active and m.on_duty and m.last_seen_at is not None
+            m
+            for m in await self._store.list_staff()
+            if m.active
+            and m.on_duty
+            and m.last_seen_at is not None
             and now - m.last_seen_at <= PRESENCE
         )
         placeholders = {"crisis_lines": self._crisis_lines(now)}
@@ -162,15 +165,18 @@ class CaseDesk:
         if needs_queue and open_now:
             waiting = await self._store.list_cases(CaseStatus.WAITING, limit=100)
             placeholders["waiting_count"] = str(len(waiting))
-        return TurnContext(open_now=open_now, responders_on_duty=len(on_duty), on_duty=on_duty,
-                           placeholders=placeholders, faq=self._content.faq)
+        return TurnContext(
+            open_now=open_now,
+            responders_on_duty=len(on_duty),
+            on_duty=on_duty,
+            placeholders=placeholders,
+            faq=self._content.faq,
+        )
 
     @staticmethod
     def someone_sees(context: TurnContext, topic: str) -> bool:
         """True if someone on duty would see a case of this topic in their queue."""
-        return any(
-            is_supervising(m) or not m.topics or topic in m.topics for m in context.on_duty
-        )
+        return any(is_supervising(m) or not m.topics or topic in m.topics for m in context.on_duty)
 
     def _describe_opening(self, now: datetime) -> str:
         try:
@@ -284,7 +290,10 @@ class CaseDesk:
             log.warning("cases.no_oncall_contact", ref=conversation.ref)
             return
         if case is not None:
-            if case.oncall_alerted_at is not None and commit.now - case.oncall_alerted_at < ONCALL_QUIET:
+            if (
+                case.oncall_alerted_at is not None
+                and commit.now - case.oncall_alerted_at < ONCALL_QUIET
+            ):
                 return
             case.oncall_alerted_at = commit.now
         commit.jobs.append(
@@ -339,10 +348,13 @@ class CaseDesk:
             if not self._content.hours.is_open(commit.now):
                 # The service closed while the case waited: this is the night now, with
                 # its one acknowledgement and a reply in the morning.
-                context = TurnContext(open_now=False, placeholders={
-                    "next_opening": self._describe_opening(commit.now),
-                    "crisis_lines": self._crisis_lines(commit.now),
-                })
+                context = TurnContext(
+                    open_now=False,
+                    placeholders={
+                        "next_opening": self._describe_opening(commit.now),
+                        "crisis_lines": self._crisis_lines(commit.now),
+                    },
+                )
                 add_outgoing(commit, self._night(commit, case, context, engine))
             else:
                 add_outgoing(commit, [engine.text("no_one_yet", TurnContext())])
@@ -391,8 +403,11 @@ class CaseDesk:
         def change(conversation: Conversation, commit: TurnCommit, case: Case) -> None:
             if case.assigned_to not in (None, member.id):
                 if not take_over:
-                    raise CaseError(409, "claimed_by_other",
-                                    f"この相談は {case.assigned_name} さんが 担当しています。")
+                    raise CaseError(
+                        409,
+                        "claimed_by_other",
+                        f"この相談は {case.assigned_name} さんが 担当しています。",
+                    )
                 if not is_supervising(member):
                     raise CaseError(403, "forbidden", "引き継ぎは スーパーバイザーが できます。")
             self._assign(case, member, commit.now)
@@ -427,8 +442,11 @@ class CaseDesk:
             if case.assigned_to is None:
                 self._assign(case, member, commit.now)  # answering a waiting case takes it
             elif case.assigned_to != member.id and not confirm_other:
-                raise CaseError(409, "claimed_by_other",
-                                f"この相談は {case.assigned_name} さんが 担当しています。")
+                raise CaseError(
+                    409,
+                    "claimed_by_other",
+                    f"この相談は {case.assigned_name} さんが 担当しています。",
+                )
             case.staff_replied_at = commit.now
             case.last_message_at = commit.now
             message = {"type": "text", "text": body, "sender": {"name": _sender_name(member)}}
@@ -464,9 +482,7 @@ class CaseDesk:
         turn = await self._staff_change(ref, member, change, open_only=False)
         return StaffTurn(turn.conversation, tuple(logged))
 
-    async def close(
-        self, ref: str, member: StaffMember, record: dict[str, Any]
-    ) -> StaffTurn:
+    async def close(self, ref: str, member: StaffMember, record: dict[str, Any]) -> StaffTurn:
         """Close a case with its record; the bot comes back (flow trigger ``operator_closed``)."""
         for _ in range(RACE_RETRIES):
             loaded = await self.find(ref, member)
@@ -476,11 +492,16 @@ class CaseDesk:
             if not case.is_open:
                 raise CaseError(409, "closed", "この相談は もう 終了しています。")
             if case.assigned_to not in (None, member.id) and not is_supervising(member):
-                raise CaseError(409, "claimed_by_other",
-                                f"この相談は {case.assigned_name} さんが 担当しています。")
+                raise CaseError(
+                    409,
+                    "claimed_by_other",
+                    f"この相談は {case.assigned_name} さんが 担当しています。",
+                )
             if case.assigned_to is None and not is_supervising(member):
                 # Closing a case nobody took would drop a person who is still waiting.
-                raise CaseError(409, "not_claimed", "先に「担当する」を押してから 終了してください。")
+                raise CaseError(
+                    409, "not_claimed", "先に「担当する」を押してから 終了してください。"
+                )
             now = self._clock.now()
             commit = TurnCommit(conversation=conversation, now=now)
             case.status = CaseStatus.CLOSED
@@ -545,7 +566,8 @@ class CaseDesk:
             "last_message_at": _iso(case.last_message_at),
             "assigned": (
                 {"id": case.assigned_to, "display_name": case.assigned_name}
-                if case.assigned_to else None
+                if case.assigned_to
+                else None
             ),
             "intake": {key: intake.get(key) for key in ("age_band", "gender", "prefecture")},
             "alerted": case.alerted_at is not None,
@@ -559,15 +581,17 @@ class CaseDesk:
         if conversation is None or conversation.case is None or not conversation.ref:
             return
         case = conversation.case
-        self._notify({
-            "type": "delivery",
-            "id": conversation.ref,
-            "delivery": DELIVERY.get(OutboxStatus(status), status),
-            "topic": case.topic,
-            "assigned_to": case.assigned_to,
-            "status": str(case.status),
-            "risk": case.risk,
-        })
+        self._notify(
+            {
+                "type": "delivery",
+                "id": conversation.ref,
+                "delivery": DELIVERY.get(OutboxStatus(status), status),
+                "topic": case.topic,
+                "assigned_to": case.assigned_to,
+                "status": str(case.status),
+                "risk": case.risk,
+            }
+        )
 
     def publish(self, conversation: Conversation, *, alert: str | None = None) -> None:
         """Tell the operator view that a case changed (it refetches what it shows)."""

@@ -96,7 +96,12 @@ class CannedReply:
 
     def as_json(self) -> dict[str, Any]:
         """Return the reply as the API shows it."""
-        return {"key": self.key, "title": self.title, "text": self.text, "topics": list(self.topics)}
+        return {
+            "key": self.key,
+            "title": self.title,
+            "text": self.text,
+            "topics": list(self.topics),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +144,8 @@ def _key(report: Problems, raw: LineMap, where: str) -> str | None:
     key = as_text(report, raw["key"], line, f"key of {where}")
     if key is not None and not KEY.fullmatch(key):
         report.add(
-            line, f"key {key!r} of {where} is not a valid key: use lowercase letters, digits "
+            line,
+            f"key {key!r} of {where} is not a valid key: use lowercase letters, digits "
             "and _, starting with a letter",
         )
         return None
@@ -236,7 +242,9 @@ def _topics(report: Problems, raw: LineMap, where: str) -> tuple[str, ...] | Non
     for item, item_line in zip(items, items.item_lines, strict=True):
         topic = as_text(report, item, item_line, f"a topic of {where}")
         if topic is not None and topic not in TOPICS:
-            report.add(item_line, f"unknown topic {topic!r} in {where} (known: {', '.join(TOPICS)})")
+            report.add(
+                item_line, f"unknown topic {topic!r} in {where} (known: {', '.join(TOPICS)})"
+            )
             topic = None
         if topic is None:
             ok = False
@@ -258,8 +266,9 @@ def parse_canned(text: str, file: str) -> tuple[list[CannedReply], list[FlowProb
     items = as_list(report, raw["canned"], raw.key_lines["canned"], "canned")
     replies: list[CannedReply] = []
     seen: dict[str, int] = {}
-    for number, (item, line) in enumerate(zip(items or [], getattr(items, "item_lines", []),
-                                              strict=True), 1):
+    for number, (item, line) in enumerate(
+        zip(items or [], getattr(items, "item_lines", []), strict=True), 1
+    ):
         where = f"canned reply {number}"
         entry = as_mapping(report, item, line, where)
         if entry is None:
@@ -274,7 +283,9 @@ def parse_canned(text: str, file: str) -> tuple[list[CannedReply], list[FlowProb
         if key is None or title is None or body is None or topics is None:
             continue
         if key in seen:
-            report.add(line, f"canned reply key {key!r} is used twice (lines {seen[key]} and {line})")
+            report.add(
+                line, f"canned reply key {key!r} is used twice (lines {seen[key]} and {line})"
+            )
             continue
         seen[key] = line
         replies.append(CannedReply(key, title, body, topics, line))
@@ -307,5 +318,4 @@ def load_catalog(operators_dir: Path) -> tuple[Catalog | None, list[FlowProblem]
             problems += found
     if records is None or problems:
         return None, problems
-    return Catalog(records.categories, records.response_types, records.referrals,
-                   tuple(canned)), []
+    return Catalog(records.categories, records.response_types, records.referrals, tuple(canned)), []

@@ -89,9 +89,7 @@ class Subscriber:
 
     staff: StaffMember
     session_hash: str
-    queue: asyncio.Queue[dict[str, Any]] = field(
-        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
-    )
+    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     behind: bool = False  # the queue overflowed; a resync is owed
     socket: web.WebSocketResponse | None = None
 
@@ -177,7 +175,8 @@ class Hub:
     async def disconnect(self, session_hash: str | None = None) -> int:
         """Close the sockets of one session (sign-out), or all of them; return how many."""
         closing = [
-            s for s in list(self._subscribers)
+            s
+            for s in list(self._subscribers)
             if s.socket is not None and (session_hash is None or s.session_hash == session_hash)
         ]
         for subscriber in closing:
@@ -210,7 +209,9 @@ async def live(request: web.Request) -> web.StreamResponse:
         )
     found = await signed_in(request)
     if isinstance(found, str):
-        return web.json_response({"error": found, "message": "サインインしてください。"}, status=401)
+        return web.json_response(
+            {"error": found, "message": "サインインしてください。"}, status=401
+        )
     session, member = found
     socket = web.WebSocketResponse(heartbeat=HEARTBEAT)
     await socket.prepare(request)
@@ -221,8 +222,9 @@ async def live(request: web.Request) -> web.StreamResponse:
         try:
             while not reader.done():
                 getter = asyncio.ensure_future(subscriber.queue.get())
-                await asyncio.wait({getter, reader}, timeout=RECHECK,
-                                   return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {getter, reader}, timeout=RECHECK, return_when=asyncio.FIRST_COMPLETED
+                )
                 if not getter.done():
                     getter.cancel()
                     if reader.done() or not await _still_allowed(request, subscriber):

@@ -70,7 +70,9 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
             response.headers["Cache-Control"] = "no-store"
 
 
-async def _page(request: web.Request, template: str, minimum: str = "responder") -> web.StreamResponse:
+async def _page(
+    request: web.Request, template: str, minimum: str = "responder"
+) -> web.StreamResponse:
     """Render one signed-in page, or send the visitor to sign in."""
     found = await signed_in(request)
     if isinstance(found, str):
@@ -79,8 +81,11 @@ async def _page(request: web.Request, template: str, minimum: str = "responder")
     session, member = found
     if ROLES.index(member.role) < ROLES.index(minimum):
         response = aiohttp_jinja2.render_template(
-            "forbidden.html", request, {"staff": member, "role_labels": ROLE_LABELS},
-            app_key=TEMPLATES, status=403,
+            "forbidden.html",
+            request,
+            {"staff": member, "role_labels": ROLE_LABELS},
+            app_key=TEMPLATES,
+            status=403,
         )
         return response
     context: dict[str, Any] = {
@@ -103,8 +108,10 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     found = await signed_in(request)
     if not isinstance(found, str):
         raise web.HTTPSeeOther("/operator")
-    context = {"idle": request.query.get("idle") == "1" or found == "idle",
-               "demo": request.app[keys.SETTINGS].demo}
+    context = {
+        "idle": request.query.get("idle") == "1" or found == "idle",
+        "demo": request.app[keys.SETTINGS].demo,
+    }
     return aiohttp_jinja2.render_template("login.html", request, context, app_key=TEMPLATES)
 
 

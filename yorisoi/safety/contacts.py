@@ -300,7 +300,9 @@ def _weekly(report: Problems, raw: LineMap, where: str) -> tuple[tuple[OpeningRa
                 line, f"unknown day {key!r} in weekly of {where} (days: {', '.join(WEEKDAYS)})"
             )
             continue
-        week[WEEKDAYS.index(key)] = parse_ranges(report, days[key], line, f"weekly {key} of {where}")
+        week[WEEKDAYS.index(key)] = parse_ranges(
+            report, days[key], line, f"weekly {key} of {where}"
+        )
     return tuple(week)
 
 

@@ -150,6 +150,7 @@ def romaji_reading(text: str) -> str | None:
     # jaconv reads "nn" as ん even before a vowel (minna → みんあ): n' says where ん ends.
     # Spaces in romaji part words, not phrases (shinu hodo nemui is 死ぬほど眠い): dropped.
     text = _WHITESPACE.sub("", text)
+
     def read(match: re.Match[str]) -> str:
         word = match.group(0)
         # No romaji syllable ends in w: trailing w is laughter (nemuiwww), kept as typed.

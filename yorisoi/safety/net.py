@@ -86,8 +86,9 @@ class SafetyNet:
         self.texts = texts
 
     @classmethod
-    def load(cls, content_dir: Path, previous: SafetyNet | None = None,
-             *, similarity: bool = True) -> tuple[SafetyNet, list[Any]]:
+    def load(
+        cls, content_dir: Path, previous: SafetyNet | None = None, *, similarity: bool = True
+    ) -> tuple[SafetyNet, list[Any]]:
         """Load from the content folder (blocking: the screener may load a model).
 
         A bad lexicon raises (``LexiconInvalid``) unless a running net can be kept; bad
@@ -202,7 +203,9 @@ class SafetyNet:
         try:
             lines = [c for c in self.contacts.open_now(now, minor=minor) if c.always]
             if minor is None:
-                adults = [c for c in lines if "minors" not in c.audience or "everyone" in c.audience]
+                adults = [
+                    c for c in lines if "minors" not in c.audience or "everyone" in c.audience
+                ]
                 lines = adults or lines
             return "\n".join(f"・{c.name} {c.number}（24時間）" for c in lines if c.number)
         except Exception:

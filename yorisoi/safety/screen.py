@@ -111,8 +111,16 @@ NEGATION_REACH = 3
 NOT_NEGATING = ("しか", "以外", "いがい", "ほか")
 # リスカ止まらない, 切るのやめられない: the ない says the act cannot be stopped, the opposite of
 # a negation of it.
-COMPULSION = ("止まらない", "とまらない", "止まんない", "とまんない", "やめられない", "止められない",
-              "辞められない", "やめらんない")
+COMPULSION = (
+    "止まらない",
+    "とまらない",
+    "止まんない",
+    "とまんない",
+    "やめられない",
+    "止められない",
+    "辞められない",
+    "やめらんない",
+)
 NEGATED = "negated"
 EXCEPTION = "exception"
 ATTRIBUTIVE = "attributive"

@@ -91,7 +91,9 @@ class Scheduler:
         for job in jobs:
             handler = self._handlers.get(job.kind)
             if handler is None:
-                await self._store.finish_job(job.id, JobStatus.FAILED, f"no handler for {job.kind!r}")
+                await self._store.finish_job(
+                    job.id, JobStatus.FAILED, f"no handler for {job.kind!r}"
+                )
                 log.error("schedule.unknown_kind", job=job.id, kind=job.kind)
                 continue
             try:

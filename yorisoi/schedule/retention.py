@@ -21,7 +21,9 @@ def purge_handler(store: Store, clock: Clock, *, keep_days: int, inbox_days: int
 
     async def purge(job: Job) -> None:
         now = clock.now()
-        counts = await store.purge(now - timedelta(days=keep_days), now - timedelta(days=inbox_days))
+        counts = await store.purge(
+            now - timedelta(days=keep_days), now - timedelta(days=inbox_days)
+        )
         log.info("retention.purged", **counts)
 
     return purge

@@ -84,11 +84,14 @@ class FlowEngine:
         )
         # What a state says never changes within a flow version: render it once.
         self._says = {
-            state.name: tuple(render_say(say) for say in state.say) for state in flow.states.values()
+            state.name: tuple(render_say(say) for say in state.say)
+            for state in flow.states.values()
         }
         # States whose texts have {placeholders} are rendered again on every entry.
         self._templated = frozenset(
-            state.name for state in flow.states.values() if any("{" in say.text for say in state.say)
+            state.name
+            for state in flow.states.values()
+            if any("{" in say.text for say in state.say)
         )
         self._choices = {
             name: {_fold(label): choice for label, choice in flow.choices(name).items()}
@@ -182,7 +185,9 @@ class FlowEngine:
         """Return one of the flow's named texts as a LINE message, placeholders filled."""
         return render_say(self.flow.texts[name], context.placeholders)
 
-    async def _enter(self, state: State, event_data: EventData | None, *, turn: Turn | None = None) -> None:
+    async def _enter(
+        self, state: State, event_data: EventData | None, *, turn: Turn | None = None
+    ) -> None:
         """Say the state's texts, then run its actions in order."""
         if turn is None:
             assert event_data is not None

@@ -765,9 +765,12 @@ def _check_then(
         seen, current = [name], state
         while current.then:
             unconditional = [
-                t for t in transitions
-                if t.leaves(current.name) and t.trigger == current.then
-                and not t.conditions and not t.unless
+                t
+                for t in transitions
+                if t.leaves(current.name)
+                and t.trigger == current.then
+                and not t.conditions
+                and not t.unless
             ]
             if not unconditional or unconditional[0].dest not in states:
                 break
@@ -813,7 +816,9 @@ def missing_texts(flow: Flow) -> list[FlowProblem]:
     missing = [name for name in TEXTS if name not in flow.texts]
     if not missing:
         return []
-    line = next((n for n, text in enumerate(flow.text.splitlines(), 1) if text.startswith("texts:")), 1)
+    line = next(
+        (n for n, text in enumerate(flow.text.splitlines(), 1) if text.startswith("texts:")), 1
+    )
     return [
         FlowProblem(
             flow.file,

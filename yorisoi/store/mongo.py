@@ -843,7 +843,9 @@ class MongoStore:
     @_guarded
     async def get_session(self, token_hash: str, now: datetime) -> StaffSession | None:
         """Return a live session."""
-        doc = await self._sessions.find_one({"_id": token_hash, "expires_at": {"$gt": _db_time(now)}})
+        doc = await self._sessions.find_one(
+            {"_id": token_hash, "expires_at": {"$gt": _db_time(now)}}
+        )
         return _record(StaffSession, doc, id_field="token_hash") if doc else None
 
     @_guarded

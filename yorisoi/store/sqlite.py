@@ -296,10 +296,16 @@ class SQLiteStore:
             try:
                 # aiosqlite runs every call on the connection's own thread; a whole batch
                 # goes as one call (its per-statement API costs a thread hop per statement).
-                outcomes = await self._w._execute(_run_batch, self._w._conn, [fn for fn, _ in batch])
+                outcomes = await self._w._execute(
+                    _run_batch, self._w._conn, [fn for fn, _ in batch]
+                )
             except BaseException as exc:
                 # Never leave a caller waiting: whatever stopped the batch fails all of it.
-                error = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable(f"SQLite: {exc!r}")
+                error = (
+                    exc
+                    if isinstance(exc, StoreUnavailable)
+                    else StoreUnavailable(f"SQLite: {exc!r}")
+                )
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(error)
@@ -317,7 +323,9 @@ class SQLiteStore:
                 else:
                     future.set_exception(value)
 
-    async def _read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+    async def _read(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> list[sqlite3.Row]:
         try:
             return list(await self._r.execute_fetchall(sql, params))
         except sqlite3.Error as exc:
@@ -411,9 +419,7 @@ class SQLiteStore:
         """Drop our lease on the user."""
 
         def run(db: sqlite3.Connection) -> None:
-            db.execute(
-                "DELETE FROM user_leases WHERE user_id = ? AND owner = ?", (user_id, owner)
-            )
+            db.execute("DELETE FROM user_leases WHERE user_id = ? AND owner = ?", (user_id, owner))
 
         await self._tx(run)
 
@@ -807,12 +813,19 @@ class SQLiteStore:
         """Insert a session (and drop expired ones while at it)."""
 
         def run(db: sqlite3.Connection) -> None:
-            db.execute("DELETE FROM staff_sessions WHERE expires_ms <= ?", (to_ms(session.created_at),))
+            db.execute(
+                "DELETE FROM staff_sessions WHERE expires_ms <= ?", (to_ms(session.created_at),)
+            )
             db.execute(
                 "INSERT INTO staff_sessions (token_hash, staff_id, csrf_token, created_ms, "
                 "expires_ms) VALUES (?, ?, ?, ?, ?)",
-                (session.token_hash, session.staff_id, session.csrf_token,
-                 to_ms(session.created_at), to_ms(session.expires_at)),
+                (
+                    session.token_hash,
+                    session.staff_id,
+                    session.csrf_token,
+                    to_ms(session.created_at),
+                    to_ms(session.expires_at),
+                ),
             )
 
         await self._tx(run)
@@ -826,8 +839,13 @@ class SQLiteStore:
         if not rows:
             return None
         r = rows[0]
-        return StaffSession(r["token_hash"], r["staff_id"], r["csrf_token"],
-                            from_ms(r["created_ms"]), from_ms(r["expires_ms"]))
+        return StaffSession(
+            r["token_hash"],
+            r["staff_id"],
+            r["csrf_token"],
+            from_ms(r["created_ms"]),
+            from_ms(r["expires_ms"]),
+        )
 
     async def delete_session(self, token_hash: str) -> None:
         """Delete a session."""
@@ -849,9 +867,7 @@ class SQLiteStore:
             )
             row = cur.fetchone()
             version = int(row[0]) if row else 1
-            db.execute(
-                "UPDATE content SET active = 0 WHERE kind = ? AND name = ?", (kind, name)
-            )
+            db.execute("UPDATE content SET active = 0 WHERE kind = ? AND name = ?", (kind, name))
             db.execute(
                 "INSERT INTO content (kind, name, version, body, sha256, source, created_ms, "
                 "active) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
@@ -914,9 +930,7 @@ class SQLiteStore:
         """Delete old log entries and finished inbox events."""
 
         def run(db: sqlite3.Connection) -> dict[str, int]:
-            messages = db.execute(
-                "DELETE FROM messages WHERE at_ms < ?", (to_ms(messages_before),)
-            )
+            messages = db.execute("DELETE FROM messages WHERE at_ms < ?", (to_ms(messages_before),))
             inbox = db.execute(
                 "DELETE FROM inbox WHERE status != 'pending' AND finished_ms < ?",
                 (to_ms(inbox_before),),
@@ -1036,9 +1050,7 @@ def _redact(db: sqlite3.Connection, line_message_id: str) -> None:
         "SELECT event_id, raw FROM inbox WHERE line_message_id = ?", (line_message_id,)
     )
     for event_id, raw in cur.fetchall():
-        db.execute(
-            "UPDATE inbox SET raw = ? WHERE event_id = ?", (redact_raw_event(raw), event_id)
-        )
+        db.execute("UPDATE inbox SET raw = ? WHERE event_id = ?", (redact_raw_event(raw), event_id))
 
 
 def redact_raw_event(raw: str) -> str:
