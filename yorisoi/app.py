@@ -10,41 +10,51 @@ from __future__ import annotations
 import secrets
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
-from typing import Any
 
 import structlog
 from aiohttp import ClientSession, ClientTimeout, web
 
 from yorisoi import keys
 from yorisoi.admin.staff import ensure_demo_account
+from yorisoi.cases.actions import StaffActions
+from yorisoi.cases.desk import CLAIM_TIMEOUT_JOB, MORNING_JOB, CaseDesk
+from yorisoi.cases.errors import CaseError
+from yorisoi.cases.jobs import CaseJobs
 from yorisoi.clock import Clock, SystemClock
 from yorisoi.config import Settings, ensure_secret_key
 from yorisoi.content import ContentLibrary
-from yorisoi.conversation import EventProcessor
 from yorisoi.inbox import InboxWorker
 from yorisoi.line import webhook
 from yorisoi.line.client import LineClient
 from yorisoi.line.outbox import OutboxSender
 from yorisoi.operators import api as operator_api
 from yorisoi.operators import view as operator_view
-from yorisoi.operators.cases import CLAIM_TIMEOUT_JOB, MORNING_JOB, CaseDesk
+from yorisoi.operators.api.errors import case_error_response
+from yorisoi.operators.notices import CaseNotices
 from yorisoi.safety.alerts import RISK_ALERT, OnCall, make_alert_handler
 from yorisoi.schedule import Scheduler
 from yorisoi.schedule.retention import PURGE, PURGE_EVERY, purge_handler
 from yorisoi.store import describe_url, open_store
 from yorisoi.store.port import Store, StoreError, StoreUnavailable
 from yorisoi.tasks import run_background
+from yorisoi.turns.bot import APOLOGY_JOB, EventProcessor
+from yorisoi.turns.effects import Committed, Effects
+from yorisoi.turns.unit import Changes
 
 log = structlog.get_logger("yorisoi.app")
 
 
 @web.middleware
-async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
+async def errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     """Map domain errors to HTTP answers in one place."""
     try:
         return await handler(request)
+    except CaseError as exc:
+        return case_error_response(exc)
     except StoreError as exc:
         log.error("store.error", path=request.path, error=type(exc).__name__)
         return web.json_response({"error": "storage unavailable, try again"}, status=503)
@@ -59,20 +69,19 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def _tell(listeners: list[Any], event: dict[str, Any]) -> None:
-    for listener in listeners:
-        listener(event)
-
-
-def _wake_sender(app: web.Application, jobs: bool) -> None:
+def _wake_workers(app: web.Application) -> Callable[[Committed], None]:
     """After a commit: the outbox sender looks at once, and the scheduler too when the turn
     booked a job (one may be due now, such as an on-call alert)."""
-    sender = app.get(keys.SENDER)
-    if sender is not None:
-        sender.wake()
-    scheduler = app.get(keys.SCHEDULER)
-    if jobs and scheduler is not None:
-        scheduler.wake()
+
+    def wake(committed: Committed) -> None:
+        sender = app.get(keys.SENDER)
+        if sender is not None:
+            sender.wake()
+        scheduler = app.get(keys.SCHEDULER)
+        if committed.jobs and scheduler is not None:
+            scheduler.wake()
+
+    return wake
 
 
 def _oncall(settings: Settings) -> OnCall:
@@ -97,9 +106,14 @@ def create_app(
     app = web.Application(middlewares=[errors], client_max_size=settings.max_body_bytes)
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock or SystemClock()
+    app[keys.SECRET_KEY] = settings.secret_key.get_secret_value()  # type: ignore[union-attr]
     app[keys.STANDIN] = None
     app[keys.WORKER] = None
     app[keys.LISTENERS] = []
+    # After-commit effects, in order: wake the workers, then tell the operator view.
+    effects = Effects()
+    effects.add("wake_workers", _wake_workers(app))
+    app[keys.EFFECTS] = effects
     owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
 
     if settings.demo:
@@ -126,17 +140,24 @@ def create_app(
         library = ContentLibrary(app[keys.STORE], app[keys.CLOCK], settings.content_dir)
         await library.reload()
         app[keys.CONTENT] = library
-        app[keys.CASES] = CaseDesk(
-            app[keys.STORE],
-            app[keys.CLOCK],
+        yield
+
+    async def cases_ctx(app: web.Application) -> AsyncIterator[None]:
+        store, clock, library = app[keys.STORE], app[keys.CLOCK], app[keys.CONTENT]
+        notices = CaseNotices(store, app[keys.LISTENERS])
+        effects.add("operator_view", notices.committed)
+        changes = Changes(store, clock, effects)
+        desk = CaseDesk(
+            store,
             library,
-            secret_key=settings.secret_key.get_secret_value(),  # type: ignore[union-attr]
+            secret_key=app[keys.SECRET_KEY],
             claim_timeout=timedelta(minutes=settings.claim_timeout_minutes),
-            notify=lambda event: _tell(app[keys.LISTENERS], event),
-            on_commit=lambda jobs: _wake_sender(app, jobs),
             crisis_lines=lambda now: library.safety.round_the_clock_lines(now),
             oncall=_oncall(settings).configured,
         )
+        app[keys.NOTICES], app[keys.CHANGES], app[keys.CASES] = notices, changes, desk
+        app[keys.STAFF_ACTIONS] = StaffActions(store, changes, library)
+        app[keys.CASE_JOBS] = CaseJobs(changes, library, desk)
         yield
 
     async def demo_account_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -177,16 +198,16 @@ def create_app(
             the_clock,
             owner=owner,
             lease_seconds=lease,
-            on_status=app[keys.CASES].delivery_changed,
+            on_status=app[keys.NOTICES].delivery_changed,
         )
         processor = EventProcessor(
             the_store,
             the_clock,
             app[keys.CONTENT],
+            app[keys.CHANGES],
             reply_token_ttl=settings.reply_token_ttl,
-            secret_key=settings.secret_key.get_secret_value(),  # type: ignore[union-attr]
+            secret_key=app[keys.SECRET_KEY],
             desk=app[keys.CASES],
-            on_commit=lambda jobs: _wake_sender(app, jobs),
         )
         scheduler = Scheduler(
             the_store,
@@ -198,8 +219,9 @@ def create_app(
                     keep_days=settings.retention_days,
                     inbox_days=settings.inbox_retention_days,
                 ),
-                MORNING_JOB: app[keys.CASES].morning_reply,
-                CLAIM_TIMEOUT_JOB: app[keys.CASES].claim_timeout,
+                MORNING_JOB: app[keys.CASE_JOBS].morning_reply,
+                CLAIM_TIMEOUT_JOB: app[keys.CASE_JOBS].claim_timeout,
+                APOLOGY_JOB: processor.apology_job,
             },
             every={PURGE: PURGE_EVERY},
             owner=owner,
@@ -229,6 +251,7 @@ def create_app(
 
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(content_ctx)
+    app.cleanup_ctx.append(cases_ctx)
     if settings.demo:
         app.cleanup_ctx.append(demo_account_ctx)
         app.cleanup_ctx.append(standin_ctx)

@@ -18,8 +18,8 @@ from datetime import timedelta
 import structlog
 
 from yorisoi.clock import Clock
-from yorisoi.conversation import EventProcessor
 from yorisoi.store.port import Store, StoredEvent, StoreUnavailable
+from yorisoi.turns.bot import EventProcessor
 
 log = structlog.get_logger("yorisoi.inbox")
 
@@ -51,6 +51,11 @@ class InboxWorker:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._stopping = False
+
+    @property
+    def stopping(self) -> bool:
+        """True once ``stop`` was called (it can change during any await)."""
+        return self._stopping
 
     def notify(self, user_ids: Iterable[str]) -> None:
         """Start draining these users (their new events were just stored)."""
@@ -123,7 +128,7 @@ class InboxWorker:
                             log.warning("inbox.lease_lost")
                             return  # we stalled past the lease; another worker has the user
                         lease_renew_at = now + self._lease / 2
-                    if self._stopping:
+                    if self.stopping:
                         return
         finally:
             await self._store.release_user_lease(user_id, self._owner)

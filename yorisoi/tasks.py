@@ -32,6 +32,6 @@ def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error(
             "background_task.crashed",
-            task=task.get_coro().__qualname__,
+            task=getattr(task.get_coro(), "__qualname__", task.get_name()),
             error=repr(task.exception()),
-        )  # type: ignore[union-attr]
+        )

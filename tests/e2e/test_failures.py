@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import BotFactory
-from harness import Bot, user
+from harness import Bot, run_jobs, user
 
 from yorisoi import keys
-from yorisoi.conversation import APOLOGY, EventProcessor
 from yorisoi.store.port import EventStatus, StoreUnavailable
+from yorisoi.turns.bot import APOLOGY, EventProcessor
+from yorisoi.turns.unit import TurnLost
 
 
 async def test_an_event_that_keeps_failing_gets_an_apology_and_the_queue_moves_on(
@@ -20,10 +21,10 @@ async def test_an_event_that_keeps_failing_gets_an_apology_and_the_queue_moves_o
     await bot.replies(u, 3)
     original = EventProcessor._turn
 
-    async def broken(self: EventProcessor, conversation: Any, event: Any, stored: Any) -> Any:
+    async def broken(self: EventProcessor, draft: Any, event: Any, stored: Any) -> Any:
         if event.text == "こわれる":
             raise RuntimeError("a bug in an action")
-        return await original(self, conversation, event, stored)
+        return await original(self, draft, event, stored)
 
     monkeypatch.setattr(EventProcessor, "_turn", broken)
     bad = await bot.send("text", u, text="こわれる")
@@ -40,6 +41,37 @@ async def test_an_event_that_keeps_failing_gets_an_apology_and_the_queue_moves_o
     assert APOLOGY in texts  # never silent
     assert texts[-1].startswith("どうしますか")  # the message after it was answered, in order
     assert texts.index(APOLOGY) < len(texts) - 1
+
+
+async def test_an_apology_that_loses_every_race_is_sent_by_a_durable_job(
+    bot: Bot, monkeypatch: Any
+) -> None:
+    u = user(2)
+    await bot.send("follow", u)
+    await bot.replies(u, 3)
+
+    async def broken(self: EventProcessor, draft: Any, event: Any, stored: Any) -> Any:
+        raise RuntimeError("a bug in an action")
+
+    original_say = EventProcessor.say
+    lost: list[str] = []
+
+    async def say(self: EventProcessor, user_id: str, *args: Any, **kwargs: Any) -> None:
+        if not lost:  # the apology's own turn keeps losing races, once
+            lost.append(user_id)
+            raise TurnLost("the conversation kept changing")
+        await original_say(self, user_id, *args, **kwargs)
+
+    monkeypatch.setattr(EventProcessor, "_turn", broken)
+    monkeypatch.setattr(EventProcessor, "say", say)
+    await bot.send("text", u, text="こわれる")
+    await bot.settle()
+    for _ in range(5):
+        bot.clock.advance(16)
+        await bot.settle()
+    assert lost == [u]
+    await run_jobs(bot)
+    assert APOLOGY in bot.texts(u)  # never silent, even then
 
 
 class DownStore:

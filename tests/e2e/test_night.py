@@ -199,7 +199,7 @@ async def test_a_job_run_twice_sends_one_morning_message(bot: Bot) -> None:
     jobs = await store.claim_due_jobs(bot.clock.now(), "w1", bot.clock.now())
     morning = [j for j in jobs if j.kind == "morning_reply"]
     assert len(morning) == 1
-    desk = bot.app[keys.CASES]
+    desk = bot.app[keys.CASE_JOBS]
     await desk.morning_reply(morning[0])  # a worker that died before marking the job done...
     await desk.morning_reply(morning[0])  # ...and the one that took over its expired lease
     await store.finish_job(morning[0].id, JobStatus.DONE)

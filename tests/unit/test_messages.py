@@ -7,7 +7,7 @@ from datetime import timedelta
 from yorisoi.clock import FakeClock
 from yorisoi.line.messages import in_requests, summary, text
 from yorisoi.store.port import Conversation, TurnCommit
-from yorisoi.turns import add_outgoing
+from yorisoi.turns.outgoing import add_outgoing
 
 
 def test_requests_hold_at_most_five_messages_in_order() -> None:

@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from yorisoi.demo.routes import HTTP, JOURNAL, WEBHOOK_TIMEOUT, Journal, add_routes
+from yorisoi.demo.journal import Journal
+from yorisoi.demo.routes import HTTP, JOURNAL, WEBHOOK_TIMEOUT, add_routes
 
 __all__ = ["setup"]
 

@@ -11,6 +11,10 @@ validated with the SDK's own request models. All state lives in the ``StandIn`` 
 comes from the injected clock, so tests never sleep.
 
 The ``/_standin/...`` control routes have no authentication: bind the app to loopback only.
+
+This module is longer than the others (about 540 lines) on purpose: it is one fake of one
+outside service, read side by side with LINE's reference, and splitting its endpoints from
+the state they share would make that comparison harder.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ queue, and a connection that falls behind gets one ``{"type": "resync"}`` (refet
 instead of an ever-growing backlog.
 
 Who hears what. An event about a conversation goes only to staff allowed to see it, by the
-rule of ``yorisoi.operators.cases.visible_to`` applied to what the event says: supervisors and
+rule of ``yorisoi.cases.rules.visible_to`` applied to what the event says: supervisors and
 admins hear everything; a responder hears cases assigned to them (``assigned_to``: a staff id,
 or ``assigned``: {"id"|"login", ...}) and cases of their topics (all topics when they have
 none). An event without ``topic`` reaches a responder only if it is theirs. Events without
@@ -39,6 +39,7 @@ from aiohttp import WSMsgType, web
 from yarl import URL
 
 from yorisoi import keys
+from yorisoi.cases.rules import is_supervising, sees_topic
 from yorisoi.operators.auth import note_presence, signed_in
 from yorisoi.store.port import StaffMember
 
@@ -48,7 +49,6 @@ QUEUE_SIZE = 256
 HEARTBEAT = 25.0  # seconds; below common proxy idle timeouts, so an idle socket stays open
 RECHECK = 60.0  # seconds between checks that the session behind a socket still holds
 REMEMBERED = 10_000  # conversations whose topic and assignee the hub keeps for later events
-LEAD_ROLES = frozenset({"supervisor", "admin"})
 RESYNC: dict[str, Any] = {"type": "resync"}
 
 Visibility = Callable[[StaffMember, dict[str, Any]], bool]
@@ -69,18 +69,13 @@ def assigned_to(staff: StaffMember, event: dict[str, Any]) -> bool:
     return assigned.get("login") is not None and assigned["login"] == staff.login
 
 
-def _fallback_visible(staff: StaffMember, event: dict[str, Any]) -> bool:
-    """Supervisors and admins see everything; a responder sees what is assigned to them."""
-    return staff.role in LEAD_ROLES or assigned_to(staff, event)
-
-
 def event_visible(staff: StaffMember, event: dict[str, Any]) -> bool:
-    """``cases.visible_to`` for an event: leads all; a responder their own and their topics."""
-    if _fallback_visible(staff, event):
+    """``cases.rules.visible_to`` for an event: leads all; a responder their own and their
+    topics. An event that names no topic reaches a responder only if the case is theirs."""
+    if is_supervising(staff) or assigned_to(staff, event):
         return True
     topic = event.get("topic")
-    topics = getattr(staff, "topics", None) or ()
-    return topic is not None and (not topics or topic in topics)
+    return topic is not None and sees_topic(staff, str(topic))
 
 
 @dataclass(eq=False)
@@ -140,14 +135,14 @@ class Hub:
     def _allowed(visible: Visibility, staff: StaffMember, event: dict[str, Any]) -> bool:
         if "id" not in event:  # not about one conversation (e.g. a staff change): everyone
             return True
-        if "topic" not in event and staff.role not in LEAD_ROLES:
+        if "topic" not in event and not is_supervising(staff):
             # The rule cannot judge a conversation it knows nothing of; only its assignee may.
-            return _fallback_visible(staff, event)
+            return assigned_to(staff, event)
         try:
             return bool(visible(staff, event))
         except Exception:
             log.exception("hub.visibility_failed")
-            return staff.role in LEAD_ROLES
+            return is_supervising(staff)
 
     @staticmethod
     def _offer(subscriber: Subscriber, event: dict[str, Any]) -> None:
@@ -272,8 +267,7 @@ def setup(app: web.Application, visible: Visibility | None = None) -> None:
     app[HUB] = Hub(visible)
     app.router.add_get("/api/live", live)
     app.on_shutdown.append(_close_sockets)
-    # The case desk tells the listeners in app[keys.LISTENERS] about every committed change.
-    listeners_key = getattr(keys, "LISTENERS", None)  # present once the handoff work lands
-    listeners = app.get(listeners_key) if listeners_key is not None else None
+    # Every committed change to a case is told to the listeners (yorisoi.operators.notices).
+    listeners = app.get(keys.LISTENERS)
     if listeners is not None and app[HUB].publish not in listeners:
         listeners.append(app[HUB].publish)

@@ -2,7 +2,7 @@
 
 Jobs live in the store, so a restart or a second process picks up what is due.
 Handlers are plain async functions registered by kind: the retention purge, the morning
-reply and the claim timeout (``yorisoi.operators.cases``), the on-call risk alert
+reply and the claim timeout (``yorisoi.cases.jobs``), the on-call risk alert
 (``yorisoi.safety.alerts``).
 """
 

@@ -1,7 +1,7 @@
 """Building a turn's outgoing side: outbox rows and the log entries staff read.
 
-Used by the bot's turns (``yorisoi.conversation``) and by staff's turns
-(``yorisoi.operators.cases``) alike, so every message that leaves, whoever wrote it, is
+Used by every turn through ``Draft.say`` (``yorisoi.turns.unit``): the bot's, staff's and
+the timed jobs' alike, so every message that leaves, whoever wrote it, is
 a committed outbox row with the conversation version it was committed with.
 """
 
@@ -12,28 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from yorisoi.line.messages import in_requests, summary
-from yorisoi.store.port import Conversation, LoggedMessage, OutboxRow, TurnCommit
-
-
-def copy_conversation(conversation: Conversation) -> Conversation:
-    """Return a copy a turn may change without touching the loaded record."""
-    return Conversation(
-        user_id=conversation.user_id,
-        flow=conversation.flow,
-        state=conversation.state,
-        version=conversation.version,
-        data=dict(conversation.data),
-        blocked=conversation.blocked,
-        applied_events=list(conversation.applied_events),
-        created_at=conversation.created_at,
-        ref=conversation.ref or new_ref(),
-        case=conversation.case.copy() if conversation.case else None,
-    )
-
-
-def new_ref() -> str:
-    """Return a new staff-facing conversation id (random: it reveals nothing)."""
-    return "c" + uuid.uuid4().hex[:15]
+from yorisoi.store.port import LoggedMessage, OutboxRow, TurnCommit
 
 
 def add_outgoing(

@@ -1,43 +1,45 @@
 """One stored LINE event becomes one committed turn of the user's conversation.
 
-Load the conversation (state and version), let the flow engine decide what to say,
-and commit state, log entries, outbox rows and the inbox status together. If another
-worker advanced the conversation meanwhile, the commit is refused and the event is
-run again on the new state. Sending happens later, from the outbox (commit first,
-then send).
+The event's change screens the text, lets the flow engine (or, while a case is open, the
+case desk) decide what to say, and the unit of work (``yorisoi.turns.unit``) commits state,
+log entries, outbox rows and the inbox status together, or runs the change again on the new
+state if another worker advanced the conversation meanwhile. Sending happens later, from the
+outbox (commit first, then send).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 
+from yorisoi.cases.desk import CaseDesk
+from yorisoi.cases.rules import topic_of
 from yorisoi.clock import Clock, from_ms
 from yorisoi.content import ContentLibrary
 from yorisoi.identity import user_key
 from yorisoi.line.events import MEDIA_TYPES, LineEvent, decode
 from yorisoi.line.messages import text
-from yorisoi.operators.cases import CaseDesk, topic_of
 from yorisoi.safety.net import Assessment
 from yorisoi.states.engine import FlowEngine, Turn, TurnContext, parse_postback
 from yorisoi.states.registry import MINOR_AGE_BANDS
 from yorisoi.store.port import (
     Conversation,
     EventStatus,
+    Job,
     LoggedMessage,
     Store,
     StoredEvent,
     TurnCommit,
 )
-from yorisoi.turns import add_outgoing, copy_conversation
+from yorisoi.turns.unit import Changes, Draft, TurnLost
 
-log = structlog.get_logger("yorisoi.conversation")
+log = structlog.get_logger("yorisoi.turns.bot")
 
 HANDLED_TYPES = frozenset({"message", "follow", "unfollow", "postback", "unsend"})
-VERSION_RACE_RETRIES = 8
+APOLOGY_JOB = "apology"
 
 APOLOGY = (
     "ごめんなさい。いま うまく お返事が できませんでした。"
@@ -45,10 +47,6 @@ APOLOGY = (
 )
 
 MEDIA_LABELS = {"image": "[画像]", "video": "[動画]", "audio": "[音声]", "file": "[ファイル]"}
-
-
-class ConversationConflict(Exception):
-    """Raised when a conversation kept changing under us and the turn could not commit."""
 
 
 class EventProcessor:
@@ -59,19 +57,19 @@ class EventProcessor:
         store: Store,
         clock: Clock,
         content: ContentLibrary,
+        changes: Changes,
         *,
         reply_token_ttl: float,
         secret_key: str,
         desk: CaseDesk,
-        on_commit: Callable[[bool], None] = lambda jobs: None,
     ) -> None:
         self._store = store
         self._desk = desk
         self._secret = secret_key
         self._clock = clock
         self._content = content
+        self._changes = changes
         self._reply_ttl = timedelta(seconds=reply_token_ttl)
-        self._on_commit = on_commit
 
     async def process(self, stored: StoredEvent) -> None:
         """Apply one event exactly once (a replay of an applied event only finishes it)."""
@@ -80,25 +78,21 @@ class EventProcessor:
             # Group chats, beacons, unknown future types: kept in the inbox, nothing to do.
             await self._store.finish_event(stored.event_id, EventStatus.IGNORED, self._clock.now())
             return
-        for _ in range(VERSION_RACE_RETRIES):
-            conversation = await self._load(event.user_id)
-            if stored.event_id in conversation.applied_events:
-                await self._store.finish_applied_event(stored.event_id, self._clock.now())
-                self._on_commit(True)  # the turn may have booked a job: let it be looked at
-                return
-            commit, alert = await self._turn(conversation, event, stored)
-            if await self._store.commit_turn(commit):
-                self._on_commit(bool(commit.jobs))
-                case = commit.conversation.case
-                if case is not None and (case.is_open or case != conversation.case):
-                    commit.conversation.version += 1
-                    self._desk.publish(commit.conversation, alert=alert)
-                return
-            log.info("turn.version_race", event_id=stored.event_id)
-        raise ConversationConflict(f"conversation kept changing while applying {stored.event_id}")
+
+        async def change(draft: Draft) -> None:
+            draft.alert = await self._turn(draft, event, stored)
+
+        await self._changes.apply(
+            change, user_id=event.user_id, new=self._new_conversation, event_id=stored.event_id
+        )
 
     async def give_up(self, stored: StoredEvent, error: str) -> None:
-        """Mark an event failed for good and tell the user we could not answer (never silent)."""
+        """Mark an event failed for good and tell the user we could not answer (never silent).
+
+        The event stays in the inbox as failed, for staff (``yorisoi status``). The apology
+        is a turn of its own; if even that keeps losing races, it becomes a durable job that
+        the scheduler retries until it is sent.
+        """
         now = self._clock.now()
         await self._store.finish_event(stored.event_id, EventStatus.FAILED, now, error)
         event = decode(stored.event_id, stored.raw)
@@ -115,33 +109,48 @@ class EventProcessor:
                 messages = safety.crisis_reply(
                     assessment, now=now, minor=None, staffed_now=False, next_opening_text=None
                 )
-        for _ in range(VERSION_RACE_RETRIES):
-            conversation = await self._load(event.user_id)
-            commit = TurnCommit(conversation=copy_conversation(conversation), now=now)
-            add_outgoing(
-                commit,
-                messages,
-                reply_token=event.reply_token,
-                reply_until=stored.received_at + self._reply_ttl if event.reply_token else None,
+        reply_until = stored.received_at + self._reply_ttl if event.reply_token else None
+        try:
+            await self.say(event.user_id, messages, event.reply_token, reply_until)
+        except TurnLost:
+            log.warning("turn.apology_booked", event_id=stored.event_id)
+            await self._store.schedule_job(
+                Job(
+                    id=uuid.uuid4().hex,
+                    kind=APOLOGY_JOB,
+                    due_at=now,
+                    payload={"user_id": event.user_id, "messages": messages},
+                    key=f"apology:{stored.event_id}",
+                )
             )
-            if await self._store.commit_turn(commit):
-                self._on_commit(False)
-                return
 
-    async def _load(self, user_id: str) -> Conversation:
-        found = await self._store.load_conversation(user_id)
-        if found is not None:
-            return found
+    async def apology_job(self, job: Job) -> None:
+        """Send an apology that could not be committed when its event failed (by push)."""
+        await self.say(job.payload["user_id"], job.payload["messages"])
+
+    async def say(
+        self,
+        user_id: str,
+        messages: list[dict[str, Any]],
+        reply_token: str | None = None,
+        reply_until: datetime | None = None,
+    ) -> None:
+        """Say something to the user in a turn of its own (the flow does not move)."""
+
+        async def change(draft: Draft) -> None:
+            draft.say(messages, reply_token=reply_token, reply_until=reply_until)
+            draft.publish = False
+
+        await self._changes.apply(change, user_id=user_id, new=self._new_conversation)
+
+    def _new_conversation(self, user_id: str) -> Conversation:
+        """Return the conversation of a user never seen: the default flow, at its start."""
         flow = self._content.default_engine().flow
         return Conversation(user_id=user_id, flow=flow.name, state=flow.initial)
 
-    async def _turn(
-        self, loaded: Conversation, event: LineEvent, stored: StoredEvent
-    ) -> tuple[TurnCommit, str | None]:
-        """Build the turn; return it and the alert to raise in the operator view, if any."""
-        now = self._clock.now()
-        conversation = copy_conversation(loaded)
-        commit = TurnCommit(conversation=conversation, now=now, event_id=stored.event_id)
+    async def _turn(self, draft: Draft, event: LineEvent, stored: StoredEvent) -> str | None:
+        """Build the turn; return the alert to raise in the operator view, if any."""
+        now, commit, conversation = draft.now, draft.commit, draft.conversation
         incoming = _log_incoming(event, now)
         if incoming is not None:
             if event.type == "postback":
@@ -149,11 +158,11 @@ class EventProcessor:
             commit.messages.append(incoming)
         if event.type == "unfollow":
             conversation.blocked = True
-            return commit, None
+            return None
         if event.type == "unsend":
             if event.unsent_message_id:
                 commit.redact_line_message_ids.append(event.unsent_message_id)
-            return commit, None
+            return None
         if event.type == "follow":
             conversation.blocked = False
         # Every text is screened before anything else decides what happens, so that
@@ -181,6 +190,8 @@ class EventProcessor:
             log.exception("turn.context_failed", event_id=stored.event_id)
             context = TurnContext(open_now=False, responders_on_duty=0)
         alert = None
+        trigger: str | None
+        entered: list[str] | tuple[str, ...]
         if assessment is not None and assessment.crisis:
             messages = self._crisis(commit, assessment, context, engine, stored.event_id)
             trigger, entered, alert = "risk_high", [], "risk_high"
@@ -209,8 +220,7 @@ class EventProcessor:
                 # First, so that the flow's quick replies stay on the last message.
                 messages = self._content.safety.check_in() + messages
             self._desk.raise_risk(conversation, assessment.conversation.value)
-        add_outgoing(
-            commit,
+        draft.say(
             messages,
             reply_token=event.reply_token,
             reply_until=stored.received_at + self._reply_ttl if event.reply_token else None,
@@ -223,7 +233,7 @@ class EventProcessor:
             entered=entered,
             risk=assessment.message.value if assessment else None,
         )
-        return commit, alert
+        return alert
 
     def _button_label(self, flow: str, data: str) -> str | None:
         """Return what the tapped button said (LINE sends only its data), for staff."""
