@@ -18,10 +18,9 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from yorisoi.domain.people import ROLES, TOPICS
 from yorisoi.store.port import StaffMember, Store
 
-ROLES = ("responder", "supervisor", "admin")
-TOPICS = ("youth", "mothers", "general")
 LOGIN = re.compile(r"[a-z][a-z0-9_.-]{2,31}")
 MIN_PASSWORD = 12
 

@@ -28,10 +28,10 @@ from yorisoi.cases.rules import (
     check_can_close,
     check_open,
     check_visible,
-    is_supervising,
     sender_name,
 )
 from yorisoi.content import ContentLibrary
+from yorisoi.domain.people import is_supervising
 from yorisoi.line.events import LineEvent
 from yorisoi.states.engine import Turn
 from yorisoi.store.port import Case, CaseStatus, Conversation, LoggedMessage, StaffMember, Store

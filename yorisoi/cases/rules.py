@@ -1,4 +1,6 @@
-"""The rules of cases, with no I/O: who may see and act on a case, and where a case goes.
+"""The rules of cases, with no I/O: who may act on a case, and where a case goes.
+
+Who may *see* a case is the one rule of ``yorisoi.domain.people``.
 
 A case is the part of a conversation responders work on (see ``yorisoi.cases``). Everything
 here is a plain function of records, so the bot's turns, the staff actions, the operator
@@ -11,7 +13,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from yorisoi.admin.staff import TOPICS
 from yorisoi.cases.errors import (
     CaseConflict,
     CaseForbidden,
@@ -19,11 +20,9 @@ from yorisoi.cases.errors import (
     already_closed,
     claimed_by_other,
 )
-from yorisoi.states.registry import MINOR_AGE_BANDS
+from yorisoi.domain.people import TOPICS, YOUTH_AGE_BANDS, is_supervising, sees_topic, visible_to
 from yorisoi.store.port import Case, CaseStatus, Conversation, StaffMember
 
-YOUTH_AGE_BANDS = MINOR_AGE_BANDS | {"18-19", "20s"}
-SUPERVISING = frozenset({"supervisor", "admin"})
 # On duty counts while the person was seen lately: a request, or an open operator view
 # (its socket re-checks every minute). Closing the laptop ends it within this time.
 PRESENCE = timedelta(minutes=3)
@@ -40,30 +39,6 @@ def topic_of(data: dict[str, Any], mode: str) -> str:
     if (data.get("intake") or {}).get("age_band") in YOUTH_AGE_BANDS:
         return "youth"
     return "general"
-
-
-def is_supervising(member: StaffMember) -> bool:
-    """True for supervisors and admins, who see and may take over every case."""
-    return member.role in SUPERVISING
-
-
-def sees_topic(member: StaffMember, topic: str | None) -> bool:
-    """True if cases of this topic are in the member's queue (all topics when none are set)."""
-    return is_supervising(member) or not member.topics or topic in member.topics
-
-
-def visible_to(member: StaffMember, conversation: Conversation) -> bool:
-    """True if this staff member may see this conversation.
-
-    Supervisors and admins see all; a responder sees the cases of their topics (all topics
-    when none are set) and any case assigned to them.
-    """
-    if is_supervising(member):
-        return True
-    case = conversation.case
-    if case is None:
-        return False
-    return case.assigned_to == member.id or sees_topic(member, case.topic)
 
 
 def present_on_duty(members: Iterable[StaffMember], now: datetime) -> tuple[StaffMember, ...]:

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from yorisoi import keys
-from yorisoi.admin.staff import ROLES
+from yorisoi.domain.people import ROLES, at_least
 from yorisoi.store.port import AuditEntry, StaffMember, StaffSession
 
 COOKIE = "yorisoi_session"
@@ -202,7 +202,8 @@ IDLE_MESSAGE = "しばらく操作がなかったため、サインアウトし�
 
 def requires(role: str) -> Callable[[Handler], Handler]:
     """Let a handler run only for a signed-in staff member of ``role`` or above."""
-    minimum = ROLES.index(role)
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
 
     def decorate(handler: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
@@ -218,7 +219,7 @@ def requires(role: str) -> Callable[[Handler], Handler]:
                     return api_error(
                         403, "csrf", "CSRF トークンがありません。ページを読み込み直してください。"
                     )
-            if ROLES.index(member.role) < minimum:
+            if not at_least(member.role, role):
                 return api_error(403, "forbidden", f"この操作には {role} 以上の権限が必要です。")
             request[STAFF] = member
             request[SESSION_HASH] = session.token_hash

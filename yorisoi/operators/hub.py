@@ -39,7 +39,7 @@ from aiohttp import WSMsgType, web
 from yarl import URL
 
 from yorisoi import keys
-from yorisoi.cases.rules import is_supervising, sees_topic
+from yorisoi.domain.people import is_supervising, sees_topic
 from yorisoi.operators.auth import note_presence, signed_in
 from yorisoi.store.port import StaffMember
 

@@ -26,7 +26,7 @@ import jinja2
 from aiohttp import web
 
 from yorisoi import keys
-from yorisoi.admin.staff import ROLES
+from yorisoi.domain.people import at_least
 from yorisoi.operators import hub
 from yorisoi.operators.auth import (
     IDLE,
@@ -79,7 +79,7 @@ async def _page(
         target = "/operator/login" + ("?idle=1" if found == "idle" else "")
         raise web.HTTPSeeOther(target)
     session, member = found
-    if ROLES.index(member.role) < ROLES.index(minimum):
+    if not at_least(member.role, minimum):
         response = aiohttp_jinja2.render_template(
             "forbidden.html",
             request,

@@ -19,12 +19,12 @@ from yorisoi.cases.desk import CaseDesk
 from yorisoi.cases.rules import topic_of
 from yorisoi.clock import Clock, from_ms
 from yorisoi.content import ContentLibrary
+from yorisoi.domain.people import is_minor
 from yorisoi.identity import user_key
 from yorisoi.line.events import MEDIA_TYPES, LineEvent, decode
 from yorisoi.line.messages import text
 from yorisoi.safety.net import Assessment
 from yorisoi.states.engine import FlowEngine, Turn, TurnContext, parse_postback
-from yorisoi.states.registry import MINOR_AGE_BANDS
 from yorisoi.store.port import (
     Conversation,
     EventStatus,
@@ -266,7 +266,7 @@ class EventProcessor:
         )
         intake = conversation.data.get("intake") or {}
         band = intake.get("age_band")
-        minor = None if band in (None, "declined") else band in MINOR_AGE_BANDS
+        minor = is_minor(band)
         messages = self._content.safety.crisis_reply(
             assessment,
             now=commit.now,

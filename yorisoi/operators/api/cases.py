@@ -13,7 +13,7 @@ from aiohttp import web
 
 from yorisoi import keys
 from yorisoi.cases.errors import CaseError
-from yorisoi.cases.rules import visible_to
+from yorisoi.domain.people import visible_to
 from yorisoi.operators.api.errors import http_status
 from yorisoi.operators.api.openapi import MAX_CLOSE_NOTE, QUEUE_VIEWS
 from yorisoi.operators.api.shapes import last_read_token, note_json, summary, thread
