@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from yorisoi.clock import FakeClock
 from yorisoi.store.ports import Store
-from yorisoi.store.records import Case, CaseStatus, Conversation, QueueCounts, TurnCommit
+from yorisoi.store.queries import QueueCounts
+from yorisoi.store.records import Case, CaseStatus, Conversation, TurnCommit
 
 
 def user(n: int) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from yorisoi.store.queries import CasePage, CaseQuery, QueueCounts
 from yorisoi.store.records import (
     AuditEntry,
     Case,
@@ -30,7 +31,6 @@ from yorisoi.store.records import (
     LoggedMessage,
     OutboxRow,
     OutboxStatus,
-    QueueCounts,
     StaffMember,
     StaffSession,
     StoredEvent,
@@ -104,6 +104,16 @@ class CaseQueries(Protocol):
 
     async def queue_counts(self) -> QueueCounts:
         """Return the open cases counted by status, topic and risk."""
+
+    async def find_cases(
+        self, query: CaseQuery, *, after: str | None = None, limit: int = 50
+    ) -> CasePage:
+        """Return one page of a queue view, after the case ``after`` names, and its total.
+
+        Open cases come by risk (high first), then waiting since (oldest first); closed
+        cases newest closed first. The viewer's visibility is part of the query, so every
+        case they may see is reachable by paging and no other case is returned.
+        """
 
     # Kept although only tests call it today: the records and statistics work (issue 16)
     # reads closed cases from the archive.

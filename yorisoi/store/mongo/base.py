@@ -116,9 +116,15 @@ class MongoBase:
         await self._conversations.create_index(
             [("case_status", 1), ("case_rank", -1), ("case_since", 1), ("_id", 1)]
         )
-        await self._conversations.create_index([("case_status", 1), ("case_closed", -1)])
+        # The queue views (find_cases): closed newest first, "mine", and the counts.
         await self._conversations.create_index(
-            [("case_status", 1), ("case.topic", 1), ("case.risk", 1)]
+            [("case_status", 1), ("case_closed", -1), ("_id", -1)]
+        )
+        await self._conversations.create_index(
+            [("case.assigned_to", 1), ("case_rank", -1), ("case_since", 1), ("_id", 1)]
+        )
+        await self._conversations.create_index(
+            [("case_status", 1), ("case.topic", 1), ("case.risk", 1), ("case.assigned_to", 1)]
         )
         await self._archive.create_index("closed_at")
         await self._messages.create_index([("user_id", 1), ("version", 1), ("pos", 1)])

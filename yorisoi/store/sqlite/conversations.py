@@ -74,14 +74,17 @@ class SQLiteConversations(SQLiteBase):
                 keys.rank,
                 ms(keys.since),
                 ms(keys.closed),
+                keys.topic,
+                keys.risk,
+                keys.assigned_to,
                 dumps(case.to_dict()) if case else None,
             )
             if conv.version == 0:
                 cur = db.execute(
                     "INSERT INTO conversations (flow, state, data, blocked, applied_events, "
                     "updated_ms, ref, case_status, case_rank, case_since_ms, case_closed_ms, "
-                    "case_json, user_id, version, created_ms) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) "
+                    "case_topic, case_risk, case_assigned, case_json, user_id, version, "
+                    "created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) "
                     "ON CONFLICT (user_id) DO NOTHING",
                     (*values, conv.user_id, now_ms),
                 )
@@ -89,7 +92,8 @@ class SQLiteConversations(SQLiteBase):
                 cur = db.execute(
                     "UPDATE conversations SET flow = ?, state = ?, data = ?, blocked = ?, "
                     "applied_events = ?, updated_ms = ?, ref = ?, case_status = ?, "
-                    "case_rank = ?, case_since_ms = ?, case_closed_ms = ?, case_json = ?, "
+                    "case_rank = ?, case_since_ms = ?, case_closed_ms = ?, case_topic = ?, "
+                    "case_risk = ?, case_assigned = ?, case_json = ?, "
                     "version = version + 1 WHERE user_id = ? AND version = ?",
                     (*values, conv.user_id, conv.version),
                 )

@@ -174,6 +174,9 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 
+# Milliseconds since the epoch stay below this until the year 2286.
+QUEUE_KEY_SPAN = 10_000_000_000_000
+
 CASE_COLUMNS = (
     ("ref", "TEXT"),
     ("case_status", "TEXT"),
@@ -181,14 +184,32 @@ CASE_COLUMNS = (
     ("case_since_ms", "INTEGER"),
     ("case_closed_ms", "INTEGER"),
     ("case_json", "TEXT"),
-    # Read from the case itself, so they can never disagree with it; virtual (computed when
-    # read, kept only in the indexes on them), since ALTER TABLE cannot add stored ones.
-    ("case_topic", "TEXT GENERATED ALWAYS AS (json_extract(case_json, '$.topic')) VIRTUAL"),
-    ("case_risk", "TEXT GENERATED ALWAYS AS (json_extract(case_json, '$.risk')) VIRTUAL"),
+    # Copies of the case's fields that views filter and count by (written with the case;
+    # ``migrate`` fills them in for cases stored before they existed).
+    ("case_topic", "TEXT"),
+    ("case_risk", "TEXT"),
+    ("case_assigned", "TEXT"),
+    # The queue order of an open case as one ascending number (NULL once closed): risk
+    # first (high = 0), then waiting since; computed, as it depends on the columns above. One ascending key lets a page continue with an
+    # index seek, ``(case_queue_key, user_id) > (?, ?)``, where the order "rank descending,
+    # since ascending" could not be one row-value comparison.
     (
-        "case_assigned",
-        "TEXT GENERATED ALWAYS AS (json_extract(case_json, '$.assigned_to')) VIRTUAL",
+        "case_queue_key",
+        "INTEGER GENERATED ALWAYS AS (CASE WHEN case_status IN ('waiting', 'active') "
+        f"THEN (2 - case_rank) * {QUEUE_KEY_SPAN} + case_since_ms END) VIRTUAL",
     ),
+)
+
+# Indexes of the queue views (``find_cases``) and the counts; each lets its view read in
+# order (no sort) and stop after a page.
+CASE_INDEXES = (
+    "conversations_queue ON conversations (case_status, case_rank DESC, case_since_ms)",
+    "conversations_case_counts ON conversations "
+    "(case_status, case_topic, case_risk, case_assigned)",
+    "conversations_status_queue ON conversations (case_status, case_queue_key, user_id)",
+    "conversations_open_queue ON conversations (case_queue_key, user_id)",
+    "conversations_mine ON conversations (case_assigned, case_queue_key, user_id)",
+    "conversations_closed ON conversations (case_status, case_closed_ms, user_id)",
 )
 
 
@@ -206,13 +227,16 @@ async def migrate(db: aiosqlite.Connection) -> None:
     for name, kind in CASE_COLUMNS:
         if name not in columns:
             await db.execute(f"ALTER TABLE conversations ADD COLUMN {name} {kind}")
+    if "case_topic" not in columns:
+        await db.execute(
+            "UPDATE conversations SET case_topic = json_extract(case_json, '$.topic'), "
+            "case_risk = json_extract(case_json, '$.risk'), "
+            "case_assigned = json_extract(case_json, '$.assigned_to') "
+            "WHERE case_json IS NOT NULL"
+        )
     # Indexes on the columns above: created here, after they surely exist.
     await db.execute("CREATE UNIQUE INDEX IF NOT EXISTS conversations_ref ON conversations (ref)")
-    await db.execute(
-        "CREATE INDEX IF NOT EXISTS conversations_queue "
-        "ON conversations (case_status, case_rank DESC, case_since_ms)"
-    )
-    await db.execute(
-        "CREATE INDEX IF NOT EXISTS conversations_counts "
-        "ON conversations (case_status, case_topic, case_risk)"
-    )
+    # Made by an earlier commit of the queue work, replaced by conversations_case_counts.
+    await db.execute("DROP INDEX IF EXISTS conversations_counts")
+    for index in CASE_INDEXES:
+        await db.execute(f"CREATE INDEX IF NOT EXISTS {index}")
