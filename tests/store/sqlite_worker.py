@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from yorisoi.clock import SystemClock
-from yorisoi.store.port import Conversation, OutboxRow, TurnCommit
+from yorisoi.store.records import Conversation, OutboxRow, TurnCommit
 from yorisoi.store.sqlite import SQLiteStore
 
 USERS = ["U" + f"{n:032x}" for n in range(3)]

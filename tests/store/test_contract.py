@@ -6,11 +6,13 @@ import asyncio
 import json
 import uuid
 from datetime import timedelta
+from typing import cast
 
 import pytest
 
 from yorisoi.clock import FakeClock
-from yorisoi.store.port import (
+from yorisoi.store.ports import Inspection, Store
+from yorisoi.store.records import (
     AlreadyExists,
     AuditEntry,
     Case,
@@ -26,7 +28,6 @@ from yorisoi.store.port import (
     OutboxStatus,
     StaffMember,
     StaffSession,
-    Store,
     TurnCommit,
 )
 
@@ -109,6 +110,11 @@ async def commit(
     )
 
 
+def inspect(store: Store) -> Inspection:
+    """Return the store's reads for tests (every adapter has them; the port does not)."""
+    return cast(Inspection, store)
+
+
 def fresh(user: str = USER_A) -> Conversation:
     return Conversation(user_id=user, flow="default", state="new")
 
@@ -121,7 +127,7 @@ async def test_add_events_is_idempotent_on_event_id(store: Store, clock: FakeClo
     assert added == ["e1", "e2"]
     again = await store.add_events([event("e1", clock=clock), event("e3", clock=clock)])
     assert again == ["e3"]
-    stored = await store.get_event("e1")
+    stored = await inspect(store).get_event("e1")
     assert stored is not None and stored.status is EventStatus.PENDING
     assert json.loads(stored.raw)["message"]["text"] == "hi"
 
@@ -154,12 +160,12 @@ async def test_retry_event_later_counts_attempts(store: Store, clock: FakeClock)
     assert (
         await store.retry_event_later("e1", "boom again", clock.now() + timedelta(seconds=9)) == 2
     )
-    stored = await store.get_event("e1")
+    stored = await inspect(store).get_event("e1")
     assert stored is not None
     assert stored.attempts == 2 and stored.last_error == "boom again"
     assert stored.not_before == clock.now() + timedelta(seconds=9)
     await store.finish_event("e1", EventStatus.FAILED, clock.now(), "gave up")
-    stored = await store.get_event("e1")
+    stored = await inspect(store).get_event("e1")
     assert stored is not None and stored.status is EventStatus.FAILED
 
 
@@ -191,7 +197,7 @@ async def test_first_turn_creates_conversation(store: Store, clock: FakeClock) -
     conv = await store.load_conversation(USER_A)
     assert conv is not None
     assert (conv.state, conv.version, conv.applied_events) == ("greeting", 1, ["e1"])
-    stored = await store.get_event("e1")
+    stored = await inspect(store).get_event("e1")
     assert stored is not None and stored.status is EventStatus.DONE
     assert await store.pending_events(USER_A) == []
 
@@ -207,7 +213,7 @@ async def test_version_conflict_saves_nothing(store: Store, clock: FakeClock) ->
     conv = await store.load_conversation(USER_A)
     assert conv is not None and (conv.state, conv.version) == ("menu", 2)
     assert [r.messages[0]["text"] for r in await store.outbox_rows(USER_A)] == ["one", "two"]
-    stored = await store.get_event("e2")
+    stored = await inspect(store).get_event("e2")
     assert stored is not None and stored.status is EventStatus.PENDING
 
 
@@ -283,7 +289,7 @@ async def test_redact_removes_message_body_everywhere(store: Store, clock: FakeC
     assert await commit(store, clock, conv, state="menu", redact_line_message_ids=["m1"])
     [entry] = await store.conversation_messages(USER_A)
     assert entry.redacted and entry.text is None
-    stored = await store.get_event("e1")
+    stored = await inspect(store).get_event("e1")
     assert stored is not None and "秘密" not in stored.raw
     assert json.loads(stored.raw)["message"]["id"] == "m1"
 
@@ -291,7 +297,7 @@ async def test_redact_removes_message_body_everywhere(store: Store, clock: FakeC
 async def test_finish_applied_event(store: Store, clock: FakeClock) -> None:
     await store.add_events([event("e1", clock=clock)])
     await store.finish_applied_event("e1", clock.now())
-    stored = await store.get_event("e1")
+    stored = await inspect(store).get_event("e1")
     assert stored is not None and stored.status is EventStatus.DONE
 
 
@@ -400,7 +406,7 @@ async def test_deliveries_are_recorded_in_order(store: Store, clock: FakeClock) 
             )
         )
         clock.advance(1)
-    got = await store.deliveries("row1")
+    got = await inspect(store).deliveries("row1")
     assert [(d.outcome, d.status) for d in got] == [("retry", 500), ("sent", 200)]
 
 
@@ -646,8 +652,8 @@ async def test_purge(store: Store, clock: FakeClock) -> None:
     clock.advance(days=10)
     counts = await store.purge(clock.now() - timedelta(days=5), clock.now() - timedelta(days=5))
     assert counts == {"messages": 1, "inbox": 1}
-    assert await store.get_event("old") is None
-    assert await store.get_event("pending") is not None  # never purge unprocessed events
+    assert await inspect(store).get_event("old") is None
+    assert await inspect(store).get_event("pending") is not None  # never purge unprocessed events
     assert await store.conversation_messages(USER_A) == []
 
 

@@ -14,7 +14,7 @@ from pymongo.errors import AutoReconnect
 
 from yorisoi.clock import FakeClock
 from yorisoi.store.mongo import MongoStore
-from yorisoi.store.port import (
+from yorisoi.store.records import (
     Conversation,
     EventStatus,
     InboundEvent,

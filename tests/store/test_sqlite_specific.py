@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
-from yorisoi.store.port import CaseStatus
+from yorisoi.store.records import CaseStatus
 from yorisoi.store.sqlite import SQLiteStore
 
 
@@ -48,5 +49,31 @@ async def test_a_database_from_before_cases_is_upgraded(tmp_path: Path) -> None:
         assert await store.list_cases(CaseStatus.WAITING) == []
         member = await store.list_staff()
         assert member == []
+    finally:
+        await store.close()
+
+
+async def test_cases_stored_before_the_count_columns_are_counted(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    case = {"id": "c1", "status": "waiting", "topic": "youth", "mode": "handoff"}
+    case |= {"opened_at": "2026-11-24T03:00:00+00:00", "risk": "high", "assigned_to": None}
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE conversations (user_id TEXT PRIMARY KEY, flow TEXT NOT NULL, state TEXT "
+            "NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL, blocked INTEGER NOT NULL "
+            "DEFAULT 0, applied_events TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms "
+            "INTEGER NOT NULL, ref TEXT, case_status TEXT, case_rank INTEGER, case_since_ms "
+            "INTEGER, case_closed_ms INTEGER, case_json TEXT)"
+        )
+        db.execute(
+            "INSERT INTO conversations VALUES ('U1', 'default', 'menu', 3, '{}', 0, '[]', 0, 0, "
+            "'r1', 'waiting', 2, 0, NULL, ?)",
+            (json.dumps(case),),
+        )
+    store = await SQLiteStore.open(path)
+    try:
+        assert await store.count_cases(CaseStatus.WAITING, topics=frozenset({"youth"})) == 1
+        counts = await store.queue_counts()
+        assert counts.count(CaseStatus.WAITING, topic="youth", risk="high") == 1
     finally:
         await store.close()

@@ -1,11 +1,12 @@
-"""Storage: the port (``port.py``) and its adapters; ``open_store`` picks one from a URL."""
+"""Storage: records, role-sized ports and two adapters; ``open_store`` picks one from a URL."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from yorisoi.store.port import Store, StoreError, StoreUnavailable
+from yorisoi.store.ports import Store
+from yorisoi.store.records import StoreError, StoreUnavailable
 
 __all__ = ["Store", "StoreError", "StoreUnavailable", "describe_url", "open_store"]
 
