@@ -11,7 +11,7 @@ from __future__ import annotations
 from yorisoi.config import Settings
 from yorisoi.line.client import LineClient
 from yorisoi.store import describe_url, open_store
-from yorisoi.store.port import CaseStatus
+from yorisoi.store.records import CaseStatus
 
 ATTENTION = {
     "inbox": ("failed",),
@@ -30,15 +30,18 @@ async def status(settings: Settings) -> int:
         inbox = await store.inbox_counts()
         outbox = await store.outbox_counts()
         flows = await store.active_content("flow")
-        waiting = await store.list_cases(CaseStatus.WAITING, limit=1000)
-        active = await store.list_cases(CaseStatus.ACTIVE, limit=1000)
+        queue = await store.queue_counts()
     finally:
         await store.close()
     print(f"store:  {describe_url(settings.database_url)}")
     print(f"inbox:  {_counts(inbox)}")
     print(f"outbox: {_counts(outbox)}")
-    high = sum(1 for c in waiting if c.case is not None and c.case.risk == "high")
-    print(f"cases:  waiting {len(waiting)} (high risk {high}), with a responder {len(active)}")
+    high = queue.count(CaseStatus.WAITING, risk="high")
+    topics = ", ".join(f"{t} {n}" for t, n in sorted(queue.by_topic(CaseStatus.WAITING).items()))
+    print(
+        f"cases:  waiting {queue.waiting} (high risk {high}), with a responder {queue.active}"
+        + (f"; waiting by topic: {topics}" if topics else "")
+    )
     for flow in flows:
         when = flow.created_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
         print(f"flow:   {flow.name} v{flow.version} ({flow.source}, {when})")

@@ -75,8 +75,9 @@ class CaseDesk:
         if not open_now:
             placeholders["next_opening"] = self.describe_opening(now)
         if needs_queue and open_now:
-            waiting = await self._store.list_cases(CaseStatus.WAITING, limit=100)
-            placeholders["waiting_count"] = str(len(waiting))
+            # A true count from an index, only on turns whose texts may say it.
+            waiting = await self._store.count_cases(CaseStatus.WAITING)
+            placeholders["waiting_count"] = str(waiting)
         return TurnContext(
             open_now=open_now,
             responders_on_duty=len(on_duty),

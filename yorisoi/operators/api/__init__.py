@@ -27,6 +27,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/api/openapi.json", staff.openapi)
     app.router.add_get("/api/staff", staff.staff_list)
     app.router.add_get("/api/conversations", cases.conversations)
+    app.router.add_get("/api/queue/counts", cases.queue_counts)
     app.router.add_get("/api/conversations/{ref}", cases.conversation)
     app.router.add_post("/api/conversations/{ref}/claim", cases.claim)
     app.router.add_post("/api/conversations/{ref}/messages", cases.send)

@@ -13,13 +13,14 @@ from aiohttp import web
 
 from yorisoi import keys
 from yorisoi.cases.errors import CaseError
-from yorisoi.domain.people import visible_to
+from yorisoi.domain.people import is_supervising
 from yorisoi.operators.api.errors import http_status
-from yorisoi.operators.api.openapi import MAX_CLOSE_NOTE, QUEUE_VIEWS
+from yorisoi.operators.api.openapi import MAX_CLOSE_NOTE, MAX_PAGE_SIZE, PAGE_SIZE, QUEUE_VIEWS
 from yorisoi.operators.api.shapes import last_read_token, note_json, summary, thread
 from yorisoi.operators.api.staff import json_object
 from yorisoi.operators.auth import BACKGROUND_HEADER, STAFF, api_error, audit, requires
-from yorisoi.store.port import CaseStatus, StaffMember
+from yorisoi.store.queries import CaseQuery, InvalidCursor
+from yorisoi.store.records import CaseStatus, StaffMember
 
 MAX_REFERRALS = 20
 
@@ -30,25 +31,67 @@ def _secret(request: web.Request) -> str:
     return request.app[keys.SECRET_KEY]
 
 
+def _page_size(request: web.Request) -> int | None:
+    raw = request.query.get("limit", str(PAGE_SIZE))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        return None
+    return int(raw)
+
+
+def _query(view: str, member: StaffMember) -> CaseQuery:
+    """Return the store query of a queue view, with the viewer's visibility in it."""
+    return CaseQuery(
+        status=None if view in ("mine", "open") else CaseStatus(view),
+        viewer_id=member.id,
+        viewer_topics=None if is_supervising(member) else frozenset(member.topics),
+        assigned_to=member.id if view == "mine" else None,
+    )
+
+
 @requires("responder")
 async def conversations(request: web.Request) -> web.StreamResponse:
-    """List the queue: waiting, active, closed, or mine; only cases this staff may see."""
+    """List one page of a queue view (only cases this staff member may see) and its total.
+
+    Views: waiting, active, closed, mine (open cases assigned to me), open (waiting and
+    active together). ``after`` is the ``next_cursor`` of the page before; ``total`` counts
+    the whole view, so a badge is true however many pages there are.
+    """
     view = request.query.get("status", "waiting")
     if view not in QUEUE_VIEWS:
         return api_error(400, "bad_request", f"status は {', '.join(QUEUE_VIEWS)} のどれかです。")
+    limit = _page_size(request)
+    if limit is None:
+        return api_error(400, "bad_limit", f"limit は 1 から {MAX_PAGE_SIZE} までの 数です。")
     member: StaffMember = request[STAFF]
-    store = request.app[keys.STORE]
-    if view == "mine":
-        found = [
-            c
+    try:
+        page = await request.app[keys.STORE].find_cases(
+            _query(view, member), after=request.query.get("after") or None, limit=limit
+        )
+    except InvalidCursor:
+        return api_error(400, "bad_cursor", "一覧の 続きの 位置が 正しくありません。")
+    return web.json_response(
+        {
+            "conversations": [summary(c, _secret(request)) for c in page.items],
+            "total": page.total,
+            "next_cursor": page.next_cursor,
+        }
+    )
+
+
+@requires("supervisor")
+async def queue_counts(request: web.Request) -> web.StreamResponse:
+    """Count the open cases by status, topic and risk (true counts, for the supervisor)."""
+    counts = await request.app[keys.STORE].queue_counts()
+    return web.json_response(
+        {
+            str(status): {
+                "total": counts.count(status),
+                "by_topic": counts.by_topic(status),
+                "by_risk": counts.by_risk(status),
+            }
             for status in (CaseStatus.WAITING, CaseStatus.ACTIVE)
-            for c in await store.list_cases(status)
-            if c.case is not None and c.case.assigned_to == member.id
-        ]
-    else:
-        found = await store.list_cases(CaseStatus(view), limit=100 if view == "closed" else 500)
-    listed = [summary(c, _secret(request)) for c in found if visible_to(member, c)]
-    return web.json_response({"conversations": listed})
+        }
+    )
 
 
 @requires("responder")

@@ -10,7 +10,9 @@ from typing import Any
 
 from yorisoi.operators.auth import COOKIE
 
-QUEUE_VIEWS = ("waiting", "active", "closed", "mine")
+QUEUE_VIEWS = ("waiting", "active", "closed", "mine", "open")
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
 MAX_CLOSE_NOTE = 2000
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -208,7 +210,7 @@ OPENAPI: dict[str, Any] = {
         },
         "/api/conversations": {
             "get": {
-                "summary": "The queue: waiting, active, closed or mine (risk first, then waiting time)",
+                "summary": "One page of a queue view (risk first, then waiting time) and its total",
                 "security": [{"session": []}],
                 "parameters": [
                     {
@@ -216,16 +218,52 @@ OPENAPI: dict[str, Any] = {
                         "in": "query",
                         "required": False,
                         "schema": {"enum": list(QUEUE_VIEWS), "default": "waiting"},
-                    }
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_PAGE_SIZE,
+                            "default": PAGE_SIZE,
+                        },
+                    },
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "required": False,
+                        "description": "next_cursor of the page before",
+                        "schema": {"type": "string"},
+                    },
                 ],
                 "responses": _responses(
                     {
                         "type": "object",
-                        "properties": {"conversations": {"type": "array", "items": _SUMMARY}},
+                        "required": ["conversations", "total", "next_cursor"],
+                        "properties": {
+                            "conversations": {"type": "array", "items": _SUMMARY},
+                            "total": {
+                                "type": "integer",
+                                "description": "cases in the whole view, not in this page",
+                            },
+                            "next_cursor": {
+                                "type": ["string", "null"],
+                                "description": "null on the last page",
+                            },
+                        },
                     },
                     400,
                     401,
                 ),
+            }
+        },
+        "/api/queue/counts": {
+            "get": {
+                "summary": "Open cases counted by status, topic and risk (supervisor)",
+                "security": [{"session": []}],
+                "responses": _responses({"type": "object"}, 401, 403),
             }
         },
         "/api/conversations/{ref}": {

@@ -16,6 +16,10 @@ const state = {
   canned: null,
   records: null,
   knownWaiting: null, // ids seen waiting; null until the first load (no notice for those)
+  waitingTotal: 0,
+  shown: 0, // cases shown in the current tab's list
+  cursor: null, // where the next page of the current tab starts
+  loadingMore: false,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -82,40 +86,98 @@ function caseItem(summary) {
 
 // --- the queue -----------------------------------------------------------------------------
 
+const PAGE = 50; // cases per request; more load as the list scrolls
+
+// Fetch pages of a view until `wanted` cases are in hand or the view ends. A refresh asks for
+// as many as are shown, so a list scrolled far down keeps its place.
+async function fetchView(view, wanted, background, after = null) {
+  let items = [];
+  let cursor = after;
+  let total = 0;
+  do {
+    const query = `status=${view}&limit=${PAGE}${cursor ? `&after=${encodeURIComponent(cursor)}` : ''}`;
+    const result = await api('GET', `/api/conversations?${query}`, undefined, { background });
+    if (!result.ok) return { ok: false, message: result.data.message };
+    items = items.concat(result.data.conversations);
+    cursor = result.data.next_cursor;
+    total = result.data.total;
+  } while (cursor && items.length < wanted);
+  return { ok: true, items, cursor, total };
+}
+
 async function loadWaiting(background) {
-  const result = await api('GET', '/api/conversations?status=waiting', undefined, { background });
-  if (!result.ok) return null;
-  const waiting = result.data.conversations;
-  $('count-waiting').textContent = waiting.length ? `(${waiting.length})` : '';
+  const wanted = state.tab === 'waiting' ? Math.max(PAGE, state.shown) : PAGE;
+  const page = await fetchView('waiting', wanted, background);
+  if (!page.ok) return null;
+  // The badge is the whole queue's true count, not the cases loaded so far.
+  $('count-waiting').textContent = page.total ? `(${page.total})` : '';
+  const waiting = page.items;
   const ids = new Set(waiting.map((c) => c.id));
   if (state.knownWaiting !== null) {
     const fresh = waiting.filter((c) => !state.knownWaiting.has(c.id));
-    if (fresh.length) {
+    const grew = page.total > state.waitingTotal && fresh.length === 0;
+    if (fresh.length || grew) {
       const urgent = fresh.some((c) => c.risk === 'high');
       const names = fresh.map((c) => c.pseudonym).join('、');
-      notifyNewCase(`${urgent ? '【高リスク】' : ''}新しい相談が届きました: ${names}`);
+      notifyNewCase(`${urgent ? '【高リスク】' : ''}新しい相談が届きました${names ? `: ${names}` : ''}`);
     }
   }
   state.knownWaiting = ids;
-  return waiting;
+  state.waitingTotal = page.total;
+  return page;
+}
+
+function showList(items, cursor, total) {
+  state.shown = items.length;
+  state.cursor = cursor;
+  const more = $('queue-more');
+  more.hidden = !cursor;
+  more.textContent = `さらに表示（のこり ${Math.max(total - items.length, 0)} 件）`;
+  $('queue-empty').hidden = items.length > 0;
 }
 
 async function loadQueue(background = false) {
   const waiting = await loadWaiting(background);
-  let list = waiting;
+  let page = waiting;
   if (state.tab !== 'waiting') {
-    const result = await api('GET', `/api/conversations?status=${state.tab}`, undefined, { background });
-    if (!result.ok) { showAlert(result.data.message); return; }
-    list = result.data.conversations;
+    page = await fetchView(state.tab, Math.max(PAGE, state.shown), background);
+    if (!page.ok) { showAlert(page.message); return; }
   }
-  if (list === null) { showAlert('一覧を読み込めませんでした。'); return; }
-  const box = $('queue-list');
-  box.replaceChildren(...list.map(caseItem));
-  $('queue-empty').hidden = list.length > 0;
+  if (page === null) { showAlert('一覧を読み込めませんでした。'); return; }
+  $('queue-list').replaceChildren(...page.items.map(caseItem));
+  showList(page.items, page.cursor, page.total);
+  state.total = page.total;
+}
+
+async function loadMore() {
+  if (!state.cursor || state.loadingMore) return;
+  state.loadingMore = true;
+  try {
+    const page = await fetchView(state.tab, PAGE, false, state.cursor);
+    if (!page.ok) { showAlert(page.message); return; }
+    const box = $('queue-list');
+    const known = new Set([...box.querySelectorAll('a[data-id]')].map((a) => a.dataset.id));
+    box.append(...page.items.filter((c) => !known.has(c.id)).map(caseItem));
+    showList([...box.children], page.cursor, page.total);
+  } finally {
+    state.loadingMore = false;
+  }
+}
+
+function setupMore() {
+  const more = $('queue-more');
+  more.addEventListener('click', () => loadMore());
+  // Load the next page when the button scrolls into view, as a long list is read.
+  if ('IntersectionObserver' in window) {
+    new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) loadMore();
+    }).observe(more);
+  }
 }
 
 function selectTab(tab, focus) {
   state.tab = tab;
+  state.shown = 0;
   for (const button of document.querySelectorAll('[role="tab"]')) {
     const selected = button.dataset.status === tab;
     button.setAttribute('aria-selected', String(selected));
@@ -546,6 +608,7 @@ window.setInterval(() => { if (!document.hidden) refresh(); }, BACKGROUND_REFRES
 
 setupHeader();
 setupTabs();
+setupMore();
 $('claim').addEventListener('click', () => claim(false));
 $('take-over').addEventListener('click', () => claim(true));
 $('send').addEventListener('click', send);

@@ -6,13 +6,7 @@ import {
   notifyNewCase, setupHeader, showAlert,
 } from './core.js';
 
-const RISK_ORDER = { high: 0, concern: 1, none: 2 };
 let staff = [];
-
-function byUrgency(a, b) {
-  const risk = (RISK_ORDER[a.risk] ?? 3) - (RISK_ORDER[b.risk] ?? 3);
-  return risk || Date.parse(a.waiting_since) - Date.parse(b.waiting_since);
-}
 
 function assignControls(summary) {
   const wrap = el('div', { className: 'row-actions' });
@@ -63,19 +57,51 @@ function row(summary) {
 let loading = null;
 let again = false;
 
+const PAGE = 200; // open cases per request, in queue order
+let shown = PAGE; // how many the table shows; "さらに表示" adds a page
+
+// The open cases (waiting and active, in queue order), page by page up to `wanted`.
+async function openCases(wanted) {
+  let items = [];
+  let cursor = null;
+  let total = 0;
+  do {
+    const after = cursor ? `&after=${encodeURIComponent(cursor)}` : '';
+    const result = await api('GET', `/api/conversations?status=open&limit=${PAGE}${after}`, undefined, { background: true });
+    if (!result.ok) return result;
+    items = items.concat(result.data.conversations);
+    cursor = result.data.next_cursor;
+    total = result.data.total;
+  } while (cursor && items.length < wanted);
+  return { ok: true, data: { items, cursor, total } };
+}
+
+function countsText(counts) {
+  const topics = (part) => Object.entries(part.by_topic)
+    .map(([topic, n]) => `${LABELS.topic[topic] || topic} ${n}`).join('・');
+  const waiting = counts.waiting;
+  const high = waiting.by_risk.high || 0;
+  return `待機中 ${waiting.total} 件${high ? `（高リスク ${high} 件）` : ''}${waiting.total ? `：${topics(waiting)}` : ''}`
+    + ` ／ 対応中 ${counts.active.total} 件${counts.active.total ? `：${topics(counts.active)}` : ''}`;
+}
+
 async function loadOnce() {
-  const [waiting, active, people] = await Promise.all([
-    api('GET', '/api/conversations?status=waiting', undefined, { background: true }),
-    api('GET', '/api/conversations?status=active', undefined, { background: true }),
+  const [open, people, counts] = await Promise.all([
+    openCases(shown),
     api('GET', '/api/staff', undefined, { background: true }),
+    api('GET', '/api/queue/counts', undefined, { background: true }),
   ]);
-  for (const result of [waiting, active, people]) {
+  for (const result of [open, people, counts]) {
     if (!result.ok) { showAlert(result.data.message); return; }
   }
   staff = people.data.staff;
-  const cases = [...waiting.data.conversations, ...active.data.conversations].sort(byUrgency);
+  const cases = open.data.items;
   document.getElementById('cases-body').replaceChildren(...cases.map(row));
   document.getElementById('cases-empty').hidden = cases.length > 0;
+  document.getElementById('case-counts').textContent = countsText(counts.data);
+  const more = document.getElementById('cases-more');
+  more.hidden = !open.data.cursor;
+  more.textContent = `さらに表示（のこり ${open.data.total - cases.length} 件）`;
   document.getElementById('staff-list').replaceChildren(...staff.map((member) => el('li', {}, [
     el('span', { text: member.display_name }),
     el('span', { className: 'role', text: `（${LABELS.role[member.role] || member.role}）` }),
@@ -111,6 +137,7 @@ function load() {
 }
 
 setupHeader();
+document.getElementById('cases-more').addEventListener('click', () => { shown += PAGE; load(); });
 load();
 const ALERTS = {
   risk_high: '【高リスク】いのちの危険のサインがある相談があります',
