@@ -95,10 +95,6 @@ class ConversationStore(Protocol):
 class CaseQueries(Protocol):
     """The cases responders work on: queue lists, counts and the archive of closed cases."""
 
-    async def list_cases(self, status: CaseStatus, limit: int = 200) -> list[Conversation]:
-        """Return conversations whose case has this status: open ones by risk (highest
-        first) then waiting since (oldest first); closed ones newest closed first."""
-
     async def count_cases(self, status: CaseStatus, *, topics: frozenset[str] | None = None) -> int:
         """Return how many conversations have a case with this status (and one of ``topics``)."""
 
@@ -266,3 +262,7 @@ class Inspection(Protocol):
 
     async def deliveries(self, outbox_id: str) -> list[DeliveryAttempt]:
         """Return a row's delivery attempts, oldest first."""
+
+    async def list_cases(self, status: CaseStatus, limit: int = 200) -> list[Conversation]:
+        """Return the first ``limit`` cases of a status in queue order (the app pages with
+        ``find_cases``, which has no silent cap and applies who may see what)."""
