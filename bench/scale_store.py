@@ -28,7 +28,7 @@ from typing import Any
 from yorisoi.store import open_store
 from yorisoi.store.ports import Store
 from yorisoi.store.queries import CaseQuery
-from yorisoi.store.records import Case, CaseStatus, Conversation, TurnCommit
+from yorisoi.store.records import Case, CaseStatus, Conversation, LoggedMessage, TurnCommit
 
 TOPICS = ("youth", "mothers", "general")
 STAFF = [f"staff-{i}" for i in range(12)]
@@ -60,15 +60,56 @@ def make_conversation(n: int, rng: random.Random) -> Conversation:
     return conv
 
 
-async def fill(store: Store, users: int, seed: int = 7) -> float:
-    """Commit one turn per user, 500 at a time; return the seconds it took."""
+MESSAGE_TEXTS = (
+    "こんにちは",
+    "夜泣きで全然寝てない",
+    "話を聞いてくれてありがとう",
+    "学校に行くのがつらい",
+    "お金のことで相談したいです",
+    "メッセージを受け取りました。",
+)
+
+
+def make_messages(conv: Conversation, count: int, rng: random.Random) -> list[LoggedMessage]:
+    """Return ``count`` logged messages of a conversation, alternating the user and the bot."""
+    first = START + timedelta(minutes=rng.randrange(525_600))
+    return [
+        LoggedMessage(
+            id=uuid.uuid4().hex,
+            user_id=conv.user_id,
+            direction="in" if i % 2 == 0 else "out",
+            kind="text",
+            text=rng.choice(MESSAGE_TEXTS),
+            at=first + timedelta(minutes=i),
+            line_message_id=str(10**17 + rng.randrange(10**17)) if i % 2 == 0 else None,
+        )
+        for i in range(count)
+    ]
+
+
+async def fill(store: Store, users: int, seed: int = 7, messages_per_user: int = 0) -> float:
+    """Commit one turn per user, 500 at a time; return the seconds it took.
+
+    With ``messages_per_user``, each turn also logs that many messages (the conversation
+    log staff read); they come from their own random stream, so the cases are the same.
+    """
     rng = random.Random(seed)
+    text_rng = random.Random(seed + 1)
     began = time.perf_counter()
     for first in range(0, users, 500):
         batch = [make_conversation(n, rng) for n in range(first, min(users, first + 500))]
         now = datetime.now(UTC)
         saved = await asyncio.gather(
-            *(store.commit_turn(TurnCommit(conversation=c, now=now)) for c in batch)
+            *(
+                store.commit_turn(
+                    TurnCommit(
+                        conversation=c,
+                        now=now,
+                        messages=make_messages(c, messages_per_user, text_rng),
+                    )
+                )
+                for c in batch
+            )
         )
         assert all(saved)
     return time.perf_counter() - began
