@@ -15,6 +15,9 @@ LINE_API_ENDPOINT at the Messaging API stand-in served by this process). Measure
   the SQLite file;
 * the server's RSS (VmRSS, and its peak VmHWM) after the measurements; start-up time.
 
+Growth (large ÷ empty) is measured interleaved: the empty store's server stays up, and each
+size's timed events alternate with events to it, so a busy machine slows both alike.
+
 The baseline ("empty") store holds only the few hundred users the event -> reply part needs.
 Hours are always open (as in webhook_load.py), so a text in the menu always gets a reply.
 All traffic goes to 127.0.0.1. Prints a table and appends it to RESULTS.md (--no-record: not).
@@ -216,21 +219,21 @@ async def queue_views(
 
 
 async def event_to_reply(
-    base: str, standin: StandIn, users: list[str], seen: Counter[str] | None = None
-) -> tuple[float, float]:
-    """Post one signed text per user, one at a time; time the post to the reply at LINE.
+    targets: list[tuple[str, str]], standin: StandIn, seen: Counter[str] | None = None
+) -> list[float]:
+    """Post one signed text per (server, user), one at a time; return post -> reply seconds.
 
     ``seen`` counts how each first reply went (reply or push) and the start of its text.
     """
     samples = []
     async with aiohttp.ClientSession() as session:
-        for n, user in enumerate(users):
+        for n, (base, user) in enumerate(targets):
             event = make_event(
                 "text",
                 user,
                 timestamp_ms=int(time.time() * 1000),
                 reply_token=standin.issue_reply_token(user),
-                text=TEXTS[n % len(TEXTS)],
+                text=TEXTS[n // 2 % len(TEXTS)],
             )
             body = webhook_body([event])
             headers = {"X-Line-Signature": sign(body, SECRET), "Content-Type": "application/json"}
@@ -245,7 +248,7 @@ async def event_to_reply(
                 seen[
                     f"{first.via}: {str(first.message.get('text', first.message['type']))[:24]}"
                 ] += 1
-    return quantiles(samples)
+    return samples
 
 
 def rss_kb(pid: int) -> dict[str, int]:
@@ -257,75 +260,112 @@ def rss_kb(pid: int) -> dict[str, int]:
     return fields
 
 
-async def run_size(
-    label: str, users: int, args: argparse.Namespace, standin: StandIn, endpoint: str, tmp: Path
+class Server:
+    """One size: a filled store and the `yorisoi serve` process running on it."""
+
+    def __init__(self, label: str, users: int, args: argparse.Namespace, tmp: Path) -> None:
+        self.label, self.users, self.args, self.tmp = label, users, args, tmp
+        self.path = tmp / f"scale-{users}.sqlite3"
+        self.direct = Direct(self.path)
+        self.proc: asyncio.subprocess.Process | None = None
+        self.base = ""
+        self.facts: dict[str, Any] = {"label": label}
+        self.youth_id = ""
+        self.users_idle: list[str] = []
+
+    async def start(self, endpoint: str) -> None:
+        made = await prepare(self.path, self.users, self.args.messages_per_user)
+        self.youth_id = made["youth_id"]
+        direct = self.direct
+        self.users_idle = direct.idle_users(self.args.events + WARMUP_EVENTS, seed=self.users)
+        self.facts.update(
+            {
+                "users": int(direct.one("SELECT COUNT(*) FROM conversations")),
+                "messages": int(direct.one("SELECT COUNT(*) FROM messages")),
+                "waiting": direct.count("waiting"),
+                "active": direct.count("active"),
+                "closed": direct.count("closed"),
+                "fill_s": made["fill_s"],
+                "db_mb": self.path.stat().st_size / 2**20,
+            }
+        )
+        print(f"[{self.label}] filled: {self.facts}", flush=True)
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "YORISOI_"))}
+        env.update(
+            {
+                "LINE_CHANNEL_SECRET": SECRET,
+                "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+                "LINE_API_ENDPOINT": endpoint,
+                "YORISOI_CONTENT_DIR": str(self.args.content),
+                "YORISOI_SECRET_KEY": "b" * 40,
+                "YORISOI_DATABASE_URL": f"sqlite:///{self.path}",
+                "YORISOI_PROCESSING": "on",
+                "YORISOI_LOG_LEVEL": "WARNING",
+                "YORISOI_VAR_DIR": str(self.tmp / f"var-{self.users}"),
+                "PORT": str(port),
+                "YORISOI_HOST": "127.0.0.1",
+            }
+        )
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "yorisoi",
+            "serve",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        self.facts["start_s"] = await wait_started(self.base, self.proc)
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                async with asyncio.timeout(30):
+                    await self.proc.wait()
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        remove_store(self.path)
+
+    def targets(self, users: list[str]) -> list[tuple[str, str]]:
+        return [(self.base, u) for u in users]
+
+
+async def measure(
+    server: Server, baseline: Server | None, standin: StandIn, args: argparse.Namespace
 ) -> dict[str, Any]:
-    path = tmp / f"scale-{label}.sqlite3"
-    made = await prepare(path, users, args.messages_per_user)
-    direct = Direct(path)
-    picked = direct.idle_users(args.events + WARMUP_EVENTS, seed=users)
-    facts = {
-        "label": label,
-        "users": int(direct.one("SELECT COUNT(*) FROM conversations")),
-        "messages": int(direct.one("SELECT COUNT(*) FROM messages")),
-        "waiting": direct.count("waiting"),
-        "active": direct.count("active"),
-        "closed": direct.count("closed"),
-        "fill_s": made["fill_s"],
-        "db_mb": path.stat().st_size / 2**20,
-    }
-    print(f"[{label}] filled: {facts}", flush=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "YORISOI_"))}
-    env.update(
-        {
-            "LINE_CHANNEL_SECRET": SECRET,
-            "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-            "LINE_API_ENDPOINT": endpoint,
-            "YORISOI_CONTENT_DIR": str(args.content),
-            "YORISOI_SECRET_KEY": "b" * 40,
-            "YORISOI_DATABASE_URL": f"sqlite:///{path}",
-            "YORISOI_PROCESSING": "on",
-            "YORISOI_LOG_LEVEL": "WARNING",
-            "YORISOI_VAR_DIR": str(tmp / f"var-{label}"),
-            "PORT": str(port),
-            "YORISOI_HOST": "127.0.0.1",
-        }
-    )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "yorisoi",
-        "serve",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        async with asyncio.timeout(SIZE_TIMEOUT_S):
-            facts["start_s"] = await wait_started(base, proc)
-            standin.reset()
-            await event_to_reply(base, standin, picked[:WARMUP_EVENTS])  # warm the server
-            facts["queue"] = await queue_views(base, direct, made["youth_id"], args.runs)
-            seen: Counter[str] = Counter()
-            facts["reply"] = await event_to_reply(base, standin, picked[WARMUP_EVENTS:], seen)
-            facts["events"] = sum(seen.values())
-            facts["via_reply"] = sum(n for k, n in seen.items() if k.startswith("reply:"))
-            print(f"[{label}] first replies: {dict(seen.most_common(4))}", flush=True)
-            # Nothing the events did may have changed the queue the API totals were checked on.
-            assert facts["waiting"] == direct.count("waiting"), "an event opened a case"
-            facts["rss"] = rss_kb(proc.pid)
-    finally:
-        proc.terminate()
-        try:
-            async with asyncio.timeout(30):
-                await proc.wait()
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-    remove_store(path)
+    """Measure one running server; with ``baseline``, interleave its events with the other's.
+
+    Interleaving (one event to the baseline, one to this size, ...) puts both under the same
+    load from the rest of the machine, so their ratio is the growth and not the weather.
+    """
+    assert server.proc is not None
+    facts = server.facts
+    label = server.label
+    await event_to_reply(server.targets(server.users_idle[:WARMUP_EVENTS]), standin)
+    facts["queue"] = await queue_views(server.base, server.direct, server.youth_id, args.runs)
+    timed = server.targets(server.users_idle[WARMUP_EVENTS:])
+    seen: Counter[str] = Counter()
+    if baseline is None:
+        facts["reply"] = quantiles(await event_to_reply(timed, standin, seen))
+    else:
+        base_users = baseline.targets(baseline.users_idle[WARMUP_EVENTS:])
+        pairs = [t for pair in zip(base_users, timed, strict=True) for t in pair]
+        samples = await event_to_reply(pairs, standin, seen)
+        facts["paired_baseline"] = quantiles(samples[0::2])
+        facts["reply"] = quantiles(samples[1::2])
+        for key in list(seen):  # count this server's replies only (pairs: half each)
+            seen[key] //= 2
+    facts["events"] = sum(seen.values())
+    facts["via_reply"] = sum(n for k, n in seen.items() if k.startswith("reply:"))
+    print(f"[{label}] first replies: {dict(seen.most_common(4))}", flush=True)
+    # Nothing the events did may have changed the queue the API totals were checked on.
+    assert facts["waiting"] == server.direct.count("waiting"), "an event opened a case"
+    facts["rss"] = rss_kb(server.proc.pid)
     print(f"[{label}] done", flush=True)
     return facts
 
@@ -337,8 +377,6 @@ def remove_store(path: Path) -> None:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    base_reply = results[0]["reply"][0]
-
     def row(name: str, cells: list[str]) -> str:
         return f"| {name} | " + " | ".join(cells) + " |"
 
@@ -358,8 +396,12 @@ def table(results: list[dict[str, Any]]) -> str:
             [f"{r['reply'][0]:.1f} / {r['reply'][1]:.1f}" for r in results],
         ),
         row(
-            "growth of event → reply p50 (÷ empty)",
-            [f"{r['reply'][0] / base_reply:.2f}×" for r in results],
+            "the empty store's, interleaved with it (ms p50 / p95)",
+            ["(alone)"] + [_ms(r["paired_baseline"]) for r in results[1:]],
+        ),
+        row(
+            "**growth** of event → reply p50 (÷ empty, interleaved)",
+            ["1.00×"] + [f"{growth(r):.2f}×" for r in results[1:]],
         ),
     ]
     lines.append(
@@ -398,13 +440,18 @@ def _deep(queue: dict[str, tuple[float, float]]) -> tuple[str, tuple[float, floa
     raise KeyError("deep page")
 
 
+def growth(result: dict[str, Any]) -> float:
+    """Event -> reply median on this store ÷ on the empty one, measured interleaved."""
+    return float(result["reply"][0] / result["paired_baseline"][0])
+
+
 def verdict(results: list[dict[str, Any]]) -> str:
     worst_p95 = max(v[1] for r in results[1:] for v in r["queue"].values())
-    growth = results[-1]["reply"][0] / results[0]["reply"][0]
+    largest = growth(results[-1]) if len(results) > 1 else 1.0
     return (
         f"Targets: queue list p95 < 50 ms — worst p95 over the filled sizes {worst_p95:.1f} ms "
         f"({'met' if worst_p95 < 50 else 'NOT met'}); event → reply growth < 1.3× on the "
-        f"largest store — {growth:.2f}× ({'met' if growth < 1.3 else 'NOT met'}). Every `total` "
+        f"largest store — {largest:.2f}× ({'met' if largest < 1.3 else 'NOT met'}). Every `total` "
         "and the queue counts matched a direct SQL count on the file."
     )
 
@@ -422,16 +469,24 @@ async def main(args: argparse.Namespace) -> None:
     try:
         with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
             args.content = always_open_content(Path(tmp))
-            baseline = max(args.baseline_users, 2 * (args.events + WARMUP_EVENTS))
-            results.append(
-                await run_size(
-                    f"empty ({baseline} users)", baseline, args, standin, endpoint, Path(tmp)
-                )
-            )
-            for users in sizes:
-                results.append(
-                    await run_size(f"{users:,} users", users, args, standin, endpoint, Path(tmp))
-                )
+            users = max(args.baseline_users, 2 * (args.events + WARMUP_EVENTS))
+            # The baseline runs alone first, then stays up: each size's timed events alternate
+            # with events to it.
+            baseline = Server(f"empty ({users} users)", users, args, Path(tmp))
+            try:
+                async with asyncio.timeout(SIZE_TIMEOUT_S):
+                    await baseline.start(endpoint)
+                    results.append(await measure(baseline, None, standin, args))
+                for size in sizes:
+                    server = Server(f"{size:,} users", size, args, Path(tmp))
+                    try:
+                        async with asyncio.timeout(SIZE_TIMEOUT_S):
+                            await server.start(endpoint)
+                            results.append(await measure(server, baseline, standin, args))
+                    finally:
+                        await server.stop()
+            finally:
+                await baseline.stop()
     finally:
         await runner.cleanup()
     took = time.perf_counter() - began
@@ -453,7 +508,10 @@ async def main(args: argparse.Namespace) -> None:
             f"sessions were using the machine during the run); SQLite synchronous=FULL; "
             f"`yorisoi serve` in its own process, the stand-in and the client in this one, all "
             f"on 127.0.0.1. Times are client-side: webhook post to reply at the stand-in, and "
-            f"request to parsed JSON. Whole run {took / 60:.1f} min.\n\n{text}\n\n{summary}\n"
+            f"request to parsed JSON. The empty store's server stays up through the run and "
+            f"each size's timed events alternate with events to it, so growth compares the two "
+            f"under the same machine load. Whole run {took / 60:.1f} min.\n\n{text}\n\n"
+            f"{summary}\n"
         )
 
 
