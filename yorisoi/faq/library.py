@@ -31,8 +31,8 @@ from urllib.parse import quote
 from yorisoi.faq.match import Match, Matcher
 from yorisoi.faq.model import Entry, SynonymGroup, load_entries, load_not_faq, load_synonyms
 from yorisoi.faq.resources import Resource, load_resources
-from yorisoi.safety import similar
-from yorisoi.states.model import FlowProblem
+from yorisoi.text import embed as embedding
+from yorisoi.yamlcheck import ContentProblem
 
 __all__ = [
     "HELPFUL_LABEL",
@@ -111,7 +111,7 @@ class FaqLibrary:
         *,
         not_faq: Sequence[str] = (),
         semantic: bool = True,
-        embed: similar.Embed | None = None,
+        embed: embedding.Embed | None = None,
     ) -> None:
         """Build from validated content; prefer `FaqLibrary.load`, which validates it."""
         self.entries = tuple(entries)
@@ -123,8 +123,8 @@ class FaqLibrary:
 
     @classmethod
     def load(
-        cls, faq_dir: Path, *, semantic: bool = True, embed: similar.Embed | None = None
-    ) -> tuple[FaqLibrary | None, list[FlowProblem]]:
+        cls, faq_dir: Path, *, semantic: bool = True, embed: embedding.Embed | None = None
+    ) -> tuple[FaqLibrary | None, list[ContentProblem]]:
         """Load and check `faq_dir`; return the library, or None and every `file:line` problem.
 
         Any problem refuses the whole folder (None): on a reload, keep the running library.
@@ -323,7 +323,7 @@ class _Content:
     not_faq: list[str]
 
 
-def _read(faq_dir: Path) -> tuple[_Content, list[FlowProblem]]:
+def _read(faq_dir: Path) -> tuple[_Content, list[ContentProblem]]:
     """Read every FAQ file of `faq_dir`; return what loaded and every problem."""
     entries, problems = load_entries(faq_dir)
     synonyms: list[SynonymGroup] = []
@@ -341,16 +341,16 @@ def _read(faq_dir: Path) -> tuple[_Content, list[FlowProblem]]:
     return _Content(entries, synonyms, resources, not_faq), problems
 
 
-def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> list[FlowProblem]:
+def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> list[ContentProblem]:
     """Return problems between files: unknown resource ids and menus too long for LINE."""
-    problems: list[FlowProblem] = []
+    problems: list[ContentProblem] = []
     known = {resource.id for resource in resources}
     for entry in entries:
         lines = entry.resource_lines or (entry.line,) * len(entry.resources)
         for resource_id, line in zip(entry.resources, lines, strict=True):
             if resource_id not in known:
                 problems.append(
-                    FlowProblem(
+                    ContentProblem(
                         entry.file,
                         line,
                         f"resource {resource_id!r} of entry {entry.id!r} is not in resources.yaml",
@@ -358,7 +358,7 @@ def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> lis
                 )
         if len(entry.resources) > MAX_RESOURCES:
             problems.append(
-                FlowProblem(
+                ContentProblem(
                     entry.file,
                     entry.line,
                     f"entry {entry.id!r} lists {len(entry.resources)} resources; at most "
@@ -368,7 +368,7 @@ def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> lis
         data = postback("faq_helpful", entry.id)
         if len(data) > MAX_POSTBACK_DATA:
             problems.append(
-                FlowProblem(
+                ContentProblem(
                     entry.file, entry.line, f"entry id {entry.id!r} is too long for a postback"
                 )
             )
@@ -379,7 +379,7 @@ def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> lis
         if len(members) > MAX_MENU:
             extra = members[MAX_MENU]
             problems.append(
-                FlowProblem(
+                ContentProblem(
                     extra.file,
                     extra.line,
                     f"category {category!r} has {len(members)} entries; its menu shows at most "
@@ -391,7 +391,7 @@ def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> lis
         if len(shown) > MAX_MENU:
             first = entries[0]
             problems.append(
-                FlowProblem(
+                ContentProblem(
                     first.file,
                     0,
                     f"{len(shown)} categories are shown to {audience}; a menu shows at most "
@@ -401,7 +401,7 @@ def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> lis
     return problems
 
 
-def check_faq(faq_dir: Path) -> list[FlowProblem]:
+def check_faq(faq_dir: Path) -> list[ContentProblem]:
     """Return every problem of the FAQ folder, resources and cross-file checks included.
 
     For `yorisoi check`: builds no matcher and loads no model.

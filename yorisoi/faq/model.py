@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yorisoi.safety.fold import fold
-from yorisoi.states.loader import (
+from yorisoi.text.fold import fold
+from yorisoi.yamlcheck import (
+    ContentProblem,
     LineMap,
     Problems,
     as_list,
@@ -30,7 +31,6 @@ from yorisoi.states.loader import (
     read_yaml,
     top_mapping,
 )
-from yorisoi.states.model import FlowProblem
 
 __all__ = [
     "AUDIENCES",
@@ -252,7 +252,7 @@ def top_list(text: str, file: str, kind: tuple[str, str, str], key: str) -> tupl
     return report, as_list(report, top[key], top.key_lines[key], key)
 
 
-def parse_entries(text: str, file: str) -> tuple[list[Entry], list[FlowProblem]]:
+def parse_entries(text: str, file: str) -> tuple[list[Entry], list[ContentProblem]]:
     """Validate the YAML `text` of the entry file `file`; return its good entries and problems."""
     report, items = top_list(
         text, file, ("an FAQ file", "the FAQ file", "an FAQ file needs"), "entries"
@@ -281,10 +281,10 @@ def parse_entries(text: str, file: str) -> tuple[list[Entry], list[FlowProblem]]
     return entries, report.in_order()
 
 
-def load_entries(folder: Path) -> tuple[list[Entry], list[FlowProblem]]:
+def load_entries(folder: Path) -> tuple[list[Entry], list[ContentProblem]]:
     """Load every entry file in `folder`; return the good entries and every problem."""
     if not folder.is_dir():
-        return [], [FlowProblem(str(folder), 0, "FAQ folder not found")]
+        return [], [ContentProblem(str(folder), 0, "FAQ folder not found")]
     paths = sorted(
         path
         for path in folder.iterdir()
@@ -295,7 +295,7 @@ def load_entries(folder: Path) -> tuple[list[Entry], list[FlowProblem]]:
         and path.is_file()
     )
     entries: list[Entry] = []
-    problems: list[FlowProblem] = []
+    problems: list[ContentProblem] = []
     by_id: dict[str, Entry] = {}
     for path in paths:
         text, problem = read_text(path)
@@ -308,7 +308,7 @@ def load_entries(folder: Path) -> tuple[list[Entry], list[FlowProblem]]:
             if entry.id in by_id:
                 first = by_id[entry.id]
                 problems.append(
-                    FlowProblem(
+                    ContentProblem(
                         entry.file,
                         entry.line,
                         f"entry id {entry.id!r} is already used at {first.file}:{first.line}",
@@ -320,16 +320,16 @@ def load_entries(folder: Path) -> tuple[list[Entry], list[FlowProblem]]:
     return entries, problems
 
 
-def read_text(path: Path) -> tuple[str, FlowProblem | None]:
+def read_text(path: Path) -> tuple[str, ContentProblem | None]:
     """Read a UTF-8 content file, or return the problem that stops it being read."""
     text = read_content_file(path)
-    return ("", text) if isinstance(text, FlowProblem) else (text, None)
+    return ("", text) if isinstance(text, ContentProblem) else (text, None)
 
 
 # --- synonyms -----------------------------------------------------------------------------------
 
 
-def parse_synonyms(text: str, file: str) -> tuple[list[SynonymGroup], list[FlowProblem]]:
+def parse_synonyms(text: str, file: str) -> tuple[list[SynonymGroup], list[ContentProblem]]:
     """Validate the YAML `text` of a synonym file; return its good groups and problems."""
     kind = ("a synonym file", "the synonym file", "a synonym file needs")
     report, items = top_list(text, file, kind, "synonyms")
@@ -369,7 +369,7 @@ def parse_synonyms(text: str, file: str) -> tuple[list[SynonymGroup], list[FlowP
     return groups, report.in_order()
 
 
-def load_synonyms(path: Path) -> tuple[list[SynonymGroup], list[FlowProblem]]:
+def load_synonyms(path: Path) -> tuple[list[SynonymGroup], list[ContentProblem]]:
     """Load the synonym file at `path`; return its good groups and every problem."""
     text, problem = read_text(path)
     if problem is not None:
@@ -380,7 +380,7 @@ def load_synonyms(path: Path) -> tuple[list[SynonymGroup], list[FlowProblem]]:
 # --- messages that are not questions -------------------------------------------------------------
 
 
-def parse_not_faq(text: str, file: str) -> tuple[list[str], list[FlowProblem]]:
+def parse_not_faq(text: str, file: str) -> tuple[list[str], list[ContentProblem]]:
     """Validate a `not_faq.yaml` text; return its example messages and problems."""
     kind = ("a not-FAQ file", "the not-FAQ file", "a not-FAQ file needs")
     report, items = top_list(text, file, kind, "examples")
@@ -396,7 +396,7 @@ def parse_not_faq(text: str, file: str) -> tuple[list[str], list[FlowProblem]]:
     return found, report.in_order()
 
 
-def load_not_faq(path: Path) -> tuple[list[str], list[FlowProblem]]:
+def load_not_faq(path: Path) -> tuple[list[str], list[ContentProblem]]:
     """Load the example messages that no FAQ entry should answer."""
     text, problem = read_text(path)
     if problem is not None:

@@ -32,7 +32,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jpholiday
 
-from yorisoi.states.loader import (
+from yorisoi.yamlcheck import (
+    ContentInvalid,
+    ContentProblem,
     LineMap,
     Problems,
     as_date,
@@ -45,7 +47,6 @@ from yorisoi.states.loader import (
     load_content,
     top_mapping,
 )
-from yorisoi.states.model import FlowInvalid, FlowProblem
 
 __all__ = [
     "SEARCH_DAYS",
@@ -77,7 +78,7 @@ _TIME = re.compile(r"(\d{1,2}):(\d{2})")
 _SHORT_WEEKDAYS = "月火水木金土日"
 
 
-class HoursInvalid(FlowInvalid):
+class HoursInvalid(ContentInvalid):
     """Raised when a service hours file fails validation; carries every problem found."""
 
 
@@ -518,6 +519,6 @@ def load_hours(path: Path) -> ServiceHours:
     return load_content(path, _hours, HoursInvalid)
 
 
-def check_hours(path: Path) -> list[FlowProblem]:
+def check_hours(path: Path) -> list[ContentProblem]:
     """Return every problem of the service hours file at `path`; empty when it is valid."""
     return check_content_file(path, _hours)

@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from yorisoi.safety.fold import fold
 from yorisoi.safety.lexicon import Lexicon
+from yorisoi.text.fold import fold
 
 __all__ = [
     "CLASSES",

@@ -40,7 +40,9 @@ from yorisoi.operators.hours import (
     is_public_holiday,
     parse_ranges,
 )
-from yorisoi.states.loader import (
+from yorisoi.yamlcheck import (
+    ContentInvalid,
+    ContentProblem,
     LineMap,
     Problems,
     as_date,
@@ -55,7 +57,6 @@ from yorisoi.states.loader import (
     top_mapping,
     unique_ids,
 )
-from yorisoi.states.model import FlowInvalid, FlowProblem
 
 __all__ = [
     "AUDIENCES",
@@ -110,7 +111,7 @@ _MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
 _SOURCE = re.compile(r"https?://\S+")
 
 
-class ContactsInvalid(FlowInvalid):
+class ContactsInvalid(ContentInvalid):
     """Raised when a crisis contacts file fails validation; carries every problem found."""
 
 
@@ -555,6 +556,6 @@ def load_contacts(path: Path = DEFAULT_CONTACTS) -> CrisisContacts:
     return load_content(path, _crisis, ContactsInvalid)
 
 
-def check_crisis(path: Path = DEFAULT_CONTACTS) -> list[FlowProblem]:
+def check_crisis(path: Path = DEFAULT_CONTACTS) -> list[ContentProblem]:
     """Return every problem of the crisis contacts file at `path`; empty when it is valid."""
     return check_content_file(path, _crisis)

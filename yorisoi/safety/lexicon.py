@@ -2,7 +2,7 @@
 
 The file is read with the flow loader's line-tracking YAML reader, so every problem names the
 file and the line to fix, in the same form as `yorisoi check` reports for flows. Patterns are
-folded and lemmatised here, once, with the same `yorisoi.safety.fold` functions the screener
+folded and lemmatised here, once, with the same `yorisoi.text.fold` functions the screener
 applies to messages, so an admin writes 死にたい or 死ぬ たい and never thinks about spelling.
 """
 
@@ -15,8 +15,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from yorisoi.safety.fold import fold, kana_fold, lemma_forms
-from yorisoi.states.loader import (
+from yorisoi.text.fold import fold, kana_fold, lemma_forms
+from yorisoi.yamlcheck import (
+    ContentInvalid,
+    ContentProblem,
     LineMap,
     Problems,
     as_list,
@@ -25,7 +27,6 @@ from yorisoi.states.loader import (
     check_keys,
     read_yaml,
 )
-from yorisoi.states.model import FlowInvalid, FlowProblem
 
 __all__ = [
     "CATEGORIES",
@@ -84,7 +85,7 @@ class Level(StrEnum):
 _RANKS = {Level.NONE: 0, Level.CONCERN: 1, Level.HIGH: 2}
 
 
-class LexiconInvalid(FlowInvalid):
+class LexiconInvalid(ContentInvalid):
     """Raised when the safety lexicon fails validation; carries every problem found."""
 
 
@@ -401,7 +402,7 @@ def load_lexicon_text(text: str, file: str) -> Lexicon:
     lexicon = _lexicon(report, data)
     problems = report.in_order()
     if problems or lexicon is None:
-        raise LexiconInvalid(problems or [FlowProblem(file, 1, "the lexicon is empty")])
+        raise LexiconInvalid(problems or [ContentProblem(file, 1, "the lexicon is empty")])
     return lexicon
 
 
@@ -411,12 +412,12 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise LexiconInvalid(
-            [FlowProblem(str(path), 0, f"cannot read the lexicon: {exc}")]
+            [ContentProblem(str(path), 0, f"cannot read the lexicon: {exc}")]
         ) from exc
     return load_lexicon_text(text, str(path))
 
 
-def check_lexicon(path: Path = DEFAULT_LEXICON) -> list[FlowProblem]:
+def check_lexicon(path: Path = DEFAULT_LEXICON) -> list[ContentProblem]:
     """Return every problem of the lexicon at `path` (empty when it is valid)."""
     try:
         load_lexicon(path)

@@ -1,6 +1,6 @@
 """The risk screener: one message in, a level (`none`, `concern`, `high`) and its reasons out.
 
-A message is folded (`yorisoi.safety.fold`), split into SudachiPy words, and every lexicon entry
+A message is folded (`yorisoi.text.fold`), split into SudachiPy words, and every lexicon entry
 is matched three ways: folded literal phrases, lemma sequences (each word in order, at most
 `gap` words apart, never across a phrase separator) and regexes on the folded text. Each match
 is then judged in its clause, the text between separators:
@@ -52,7 +52,6 @@ from pathlib import Path
 from typing import Any
 
 from yorisoi.safety.classifier import RiskClassifier, load_classifier
-from yorisoi.safety.fold import Word, analyse, is_separator, kana_fold, prefold, romaji_reading
 from yorisoi.safety.lexicon import (
     DEFAULT_LEXICON,
     Entry,
@@ -62,6 +61,7 @@ from yorisoi.safety.lexicon import (
     load_lexicon,
 )
 from yorisoi.safety.similar import Similarity, load_similarity
+from yorisoi.text.fold import Word, analyse, is_separator, kana_fold, prefold, romaji_reading
 
 __all__ = [
     "CLASSIFIER",

@@ -25,8 +25,8 @@ from transitions.extensions.asyncio import AsyncMachine, EventData
 
 from yorisoi.line.events import LineEvent
 from yorisoi.line.messages import POSTBACK_PREFIX, VALUE_SEPARATOR, render_say
-from yorisoi.states.loader import MAX_THEN_HOPS
 from yorisoi.states.model import Flow, Say, State
+from yorisoi.states.parts import MAX_THEN_HOPS
 from yorisoi.states.registry import ACTIONS, CONDITIONS
 from yorisoi.store.port import Job
 

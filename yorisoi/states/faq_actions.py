@@ -1,7 +1,7 @@
 """The FAQ in the conversation: the actions the default flow runs in its FAQ states.
 
-(They live with the flow engine, not in ``yorisoi.faq``: the registry imports them, and
-``yorisoi.faq`` itself imports the flow loader's helpers.)
+(They live with the flow engine, not in ``yorisoi.faq``: they act on a turn of the flow,
+and ``yorisoi.faq`` knows nothing of flows.)
 
 「よくある質問」 shows the categories as quick replies, a category shows its questions, a
 question gets its answer with 「役に立った」/「相談員と話したい」; free text typed in any FAQ
@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from yorisoi.faq.library import HUMAN_LABEL, FaqLibrary, quick_reply
 from yorisoi.line.messages import render_say
 
 if TYPE_CHECKING:
-    from yorisoi.faq.library import FaqLibrary
     from yorisoi.states.engine import Turn
 
 log = structlog.get_logger("yorisoi.faq")
@@ -61,9 +61,6 @@ def _library(turn: Turn) -> FaqLibrary | None:
 
 
 def _with_human(message: dict[str, Any]) -> dict[str, Any]:
-    # Imported here: yorisoi.faq imports the flow loader, which imports these actions.
-    from yorisoi.faq.library import HUMAN_LABEL, quick_reply
-
     items = message.setdefault("quickReply", {"items": []})["items"]
     if len(items) < MAX_QUICK_REPLIES:
         items.append(quick_reply(HUMAN_LABEL, "choose_human"))
