@@ -9,16 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from yorisoi.operators.hours import (
-    HoursInvalid,
-    NoClosingFound,
-    NoOpeningFound,
-    OpeningRange,
-    ServiceHours,
-    check_hours,
-    load_hours,
-    load_hours_text,
-)
+from yorisoi.operators.hours import NoClosingFound, NoOpeningFound, OpeningRange, ServiceHours
+from yorisoi.operators.hours_file import HoursInvalid, check_hours, load_hours, load_hours_text
 from yorisoi.yamlcheck import ContentInvalid, ContentProblem
 
 FILE = "operators/hours.yaml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from yorisoi.faq.library import check_faq
 from yorisoi.operators.catalog import load_catalog
-from yorisoi.operators.hours import check_hours
+from yorisoi.operators.hours_file import check_hours
 from yorisoi.operators.shifts import check_shifts
 from yorisoi.safety.classifier import weights_note
 from yorisoi.safety.contacts import check_crisis

@@ -23,7 +23,8 @@ import structlog
 
 from yorisoi.faq.library import FaqLibrary
 from yorisoi.operators.catalog import Catalog, load_catalog
-from yorisoi.operators.hours import ServiceHours, load_hours
+from yorisoi.operators.hours import ServiceHours
+from yorisoi.operators.hours_file import load_hours
 from yorisoi.operators.shifts import NO_SHIFTS, ShiftPlan, load_shifts
 from yorisoi.safety.contacts import CrisisContacts, load_contacts
 from yorisoi.safety.crisis import CrisisTexts, load_crisis_texts

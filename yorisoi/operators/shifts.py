@@ -38,9 +38,8 @@ from yorisoi.operators.hours import (
     WEEKDAYS,
     OpeningRange,
     ServiceHours,
-    parse_timezone,
-    parse_weekly,
 )
+from yorisoi.operators.hours_file import parse_timezone, parse_weekly
 from yorisoi.yamlcheck import (
     ContentInvalid,
     ContentProblem,
