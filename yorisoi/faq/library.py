@@ -26,9 +26,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from yorisoi.faq.match import Match, Matcher
+from yorisoi.faq.messages import (
+    CLOSING_TEXT,
+    HELPFUL_LABEL,
+    HUMAN_LABEL,
+    MAX_MESSAGES,
+    MAX_POSTBACK_DATA,
+    RESOURCES_HEADING,
+    pack,
+    postback,
+    quick_reply,
+    resource_block,
+)
 from yorisoi.faq.model import Entry, SynonymGroup, load_entries, load_not_faq, load_synonyms
 from yorisoi.faq.resources import Resource, load_resources
 from yorisoi.text import embed as embedding
@@ -42,6 +53,7 @@ __all__ = [
     "Category",
     "FaqLibrary",
     "check_faq",
+    "quick_reply",
 ]
 
 # LINE allows 13 quick-reply buttons; a menu keeps one for 「相談員と話す」.
@@ -49,38 +61,6 @@ MAX_MENU = 12
 # An answer's resources must fit the messages left in one reply (5 per request): the answer
 # and the closing question take two; this many resources fit one text message comfortably.
 MAX_RESOURCES = 6
-# Messaging API limits (reference: "Text message", "Quick reply", "Postback action").
-MAX_TEXT = 5000
-MAX_MESSAGES = 5
-MAX_QUICK_REPLY_LABEL = 20
-MAX_POSTBACK_DATA = 300
-
-POSTBACK_PREFIX = "yorisoi:t="
-HELPFUL_LABEL = "役に立った"
-HUMAN_LABEL = "相談員と話したい"
-CLOSING_TEXT = "お役に立ちましたか？\n相談員と話したいときは、下のボタンを押してください。"
-RESOURCES_HEADING = "相談できるところ"
-NO_CONTACT = "連絡先は、相談員がいっしょに調べます。"
-DETAIL_LABELS = {"who": "対象", "phone": "電話", "hours": "時間", "cost": "費用"}
-
-
-def postback(trigger: str, value: str | None = None) -> str:
-    """Return postback data in the flow engine's format, `yorisoi:t=<trigger>[&v=<value>]`."""
-    data = POSTBACK_PREFIX + trigger
-    return f"{data}&v={quote(value, safe='')}" if value else data
-
-
-def quick_reply(label: str, trigger: str, value: str | None = None) -> dict[str, Any]:
-    """Return one quick-reply button that sends a postback and shows its label as sent."""
-    return {
-        "type": "action",
-        "action": {
-            "type": "postback",
-            "label": label,
-            "data": postback(trigger, value),
-            "displayText": label,
-        },
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,8 +231,8 @@ class FaqLibrary:
         """
         entry = self._by_id[entry_id]
         messages: list[dict[str, Any]] = [{"type": "text", "text": entry.answer.strip()}]
-        blocks = [_resource_block(resource) for resource in self._resources_for(entry, minor)]
-        messages += _pack(blocks, heading=RESOURCES_HEADING, room=MAX_MESSAGES - 2)
+        blocks = [resource_block(resource) for resource in self._resources_for(entry, minor)]
+        messages += pack(blocks, heading=RESOURCES_HEADING, room=MAX_MESSAGES - 2)
         messages.append(
             {
                 "type": "text",
@@ -276,38 +256,6 @@ class FaqLibrary:
             # sorted is stable: youth resources first, otherwise the order the writer chose.
             return sorted(chosen, key=lambda resource: resource.audience != "youth")
         return chosen
-
-
-def _resource_block(resource: Resource) -> str:
-    """Return one resource as plain text, with only the details users may see."""
-    lines = [f"■ {resource.name}", resource.purpose]
-    for detail, label in DETAIL_LABELS.items():
-        value = resource.shown(detail)
-        if value is not None:
-            lines.append(f"{label}：{value}")
-    url = resource.shown("url")
-    if url is not None:
-        lines.append(url)
-    if resource.shown("phone") is None and url is None:
-        lines.append(NO_CONTACT)
-    return "\n".join(lines)
-
-
-def _pack(blocks: list[str], *, heading: str, room: int) -> list[dict[str, Any]]:
-    """Put resource blocks into at most `room` text messages of at most `MAX_TEXT` characters."""
-    if not blocks:
-        return []
-    texts: list[str] = []
-    current = heading
-    for block in blocks:
-        candidate = f"{current}\n\n{block}"
-        if len(candidate) > MAX_TEXT and current != heading:
-            texts.append(current)
-            candidate = block
-        current = candidate[:MAX_TEXT]
-    texts.append(current)
-    # Load-time limits keep this from dropping anything; it only guards the LINE limit.
-    return [{"type": "text", "text": text} for text in texts[:room]]
 
 
 # --- loading and checking -------------------------------------------------------------------

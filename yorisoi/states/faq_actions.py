@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from yorisoi.faq.library import HUMAN_LABEL, FaqLibrary, quick_reply
+from yorisoi.faq.library import FaqLibrary
+from yorisoi.faq.messages import HUMAN_LABEL, quick_reply
 from yorisoi.line.messages import render_say
 
 if TYPE_CHECKING:
