@@ -177,9 +177,9 @@ class ContentLibrary:
             raise ContentError(f"no valid '{DEFAULT_FLOW}' flow: {detail}")
         content: dict[Kind[Any], Version[Any]] = {}
         for kind in KINDS:
-            version = await load_or_keep(kind, self._dir, self._content.get(kind), problems)
-            if version is not None:
-                content[kind] = version
+            loaded = await load_or_keep(kind, self._dir, self._content.get(kind), problems)
+            if loaded is not None:
+                content[kind] = loaded
         safety = SafetyNet(
             content[SCREENER].value,
             content[CONTACTS].value if CONTACTS in content else None,

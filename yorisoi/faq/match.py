@@ -186,7 +186,7 @@ class Matcher:
         if self._embed is None or self._phrasings is None:
             return None
         rows = self._embed([self.normalizer.canonical_text(text)])
-        return np.asarray(rows, dtype=np.float32)[0]
+        return np.asarray(np.asarray(rows, dtype=np.float32)[0], dtype=np.float32)
 
     def not_faq_similarity(self, vector: np.ndarray[Any, np.dtype[np.float32]]) -> float | None:
         """Return the best cosine of an embedded message to a not-FAQ example, if any."""
@@ -234,8 +234,8 @@ class Matcher:
         if not terms:
             # Nothing but particles, symbols or emoji: no FAQ answers that, whatever the model
             # would make of it.
-            reasons = () if self.semantic else (SEMANTIC_UNAVAILABLE,)
-            return Match(None, 0.0, [], (*reasons, NO_TOKENS))
+            unavailable = () if self.semantic else (SEMANTIC_UNAVAILABLE,)
+            return Match(None, 0.0, [], (*unavailable, NO_TOKENS))
         vector = self.vector(text)
         cosines = self.semantic_scores(text, vector)
         fused, reasons = self.scores(text, terms, cosines)

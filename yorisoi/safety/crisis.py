@@ -191,7 +191,7 @@ def _compose(
 
 
 def _open_lines(
-    contacts: CrisisContacts | None,
+    contacts: object,
     now: datetime,
     *,
     minor: bool | None,

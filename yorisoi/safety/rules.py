@@ -24,6 +24,7 @@ character bigrams are shared with one of them, it is `concern` (`similar_to_exam
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from yorisoi.safety.lexicon import Entry, LemmaPattern, Level, Lexicon
@@ -275,7 +276,7 @@ class Rules:
             for act, negation, noun in zip(words, words[1:], words[2:], strict=False)
         )
 
-    def _together(self, found: list[tuple[Level, str]]) -> bool:
+    def _together(self, found: Sequence[tuple[Level, str]]) -> bool:
         """Return whether plain (not excused, not negated) rules of each TOGETHER category hit."""
         if any(reason.endswith((f":{NEGATED}", f":{EXCEPTION}")) for _, reason in found):
             # 死にたくはないけどしんどい: they said what it is not; 昔、死のうとした…しんどい:

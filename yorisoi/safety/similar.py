@@ -58,7 +58,7 @@ class Similarity:
 
     def vector(self, message: str) -> np.ndarray[Any, np.dtype[np.float32]]:
         """Return the embedding of one message (also what the classifier reads)."""
-        return self._vectors([message])[0]
+        return np.asarray(self._vectors([message])[0], dtype=np.float32)
 
     def score(self, message: str, vector: Any = None) -> Match:
         """Return how close `message` (embedded as `vector` if given) is to the examples."""

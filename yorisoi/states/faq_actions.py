@@ -55,7 +55,7 @@ def _text(turn: Turn, name: str) -> str:
 
 
 def _library(turn: Turn) -> FaqLibrary | None:
-    library = turn.context.faq
+    library: FaqLibrary | None = turn.context.faq
     if library is None:
         turn.messages.append(render_say(turn.texts["faq_unavailable"], turn.context.placeholders))
     return library
