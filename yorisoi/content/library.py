@@ -43,8 +43,8 @@ from yorisoi.operators.shifts import ShiftPlan
 from yorisoi.safety.net import SafetyNet
 from yorisoi.states.engine import FlowEngine
 from yorisoi.states.loader import load_flow_text, load_flows, missing_texts
-from yorisoi.states.model import FlowInvalid
-from yorisoi.store.port import Store
+from yorisoi.states.model import Flow, FlowInvalid
+from yorisoi.store.port import ContentVersion, Store
 from yorisoi.yamlcheck import ContentProblem
 
 __all__ = ["DEFAULT_FLOW", "ContentError", "ContentLibrary", "ReloadReport"]
@@ -128,10 +128,31 @@ class ContentLibrary:
 
     async def reload(self) -> ReloadReport:
         """Import changed files, then activate the store's versions; keep the old on errors."""
-        root = self._dir / "states"
-        flows, problems = load_flows(root)
+        flows, problems = load_flows(self._dir / "states")
         for problem in problems:
             log.error("content.refused", problem=str(problem))
+        stored, imported = await self._import_flows(flows)
+        engines, versions = self._activate_flows(stored, problems)
+        content: dict[Kind[Any], Version[Any]] = {}
+        for kind in KINDS:
+            loaded = await load_or_keep(kind, self._dir, self._content.get(kind), problems)
+            if loaded is not None:
+                content[kind] = loaded
+        safety = SafetyNet(
+            content[SCREENER].value,
+            content[CONTACTS].value if CONTACTS in content else None,
+            content[CRISIS_TEXTS].value if CRISIS_TEXTS in content else None,
+            executor=self._screening,
+        )
+        self._engines, self._versions = engines, versions
+        self._content, self._safety = content, safety
+        log.info("content.active", flows=versions, imported=imported)
+        return ReloadReport(imported=imported, problems=problems, active=versions)
+
+    async def _import_flows(
+        self, flows: dict[str, Flow]
+    ) -> tuple[dict[str, ContentVersion], list[str]]:
+        """Save each flow file whose text was never stored; return the active versions."""
         stored = {c.name: c for c in await self._store.active_content("flow")}
         imported = []
         for name, flow in flows.items():
@@ -146,6 +167,12 @@ class ContentLibrary:
             )
             stored[name] = saved
             imported.append(f"{name} v{saved.version}")
+        return stored, imported
+
+    def _activate_flows(
+        self, stored: dict[str, ContentVersion], problems: list[ContentProblem]
+    ) -> tuple[dict[str, FlowEngine], dict[str, int]]:
+        """Return an engine per active flow version; keep the running one if it is invalid."""
         engines: dict[str, FlowEngine] = {}
         versions: dict[str, int] = {}
         for name, version in stored.items():
@@ -173,20 +200,7 @@ class ContentLibrary:
             engines[name] = FlowEngine(flow)
             versions[name] = version.version
         if DEFAULT_FLOW not in engines:
-            detail = "; ".join(str(p) for p in problems) or f"no {root / (DEFAULT_FLOW + '.yaml')}"
+            missing = f"no {self._dir / 'states' / (DEFAULT_FLOW + '.yaml')}"
+            detail = "; ".join(str(p) for p in problems) or missing
             raise ContentError(f"no valid '{DEFAULT_FLOW}' flow: {detail}")
-        content: dict[Kind[Any], Version[Any]] = {}
-        for kind in KINDS:
-            loaded = await load_or_keep(kind, self._dir, self._content.get(kind), problems)
-            if loaded is not None:
-                content[kind] = loaded
-        safety = SafetyNet(
-            content[SCREENER].value,
-            content[CONTACTS].value if CONTACTS in content else None,
-            content[CRISIS_TEXTS].value if CRISIS_TEXTS in content else None,
-            executor=self._screening,
-        )
-        self._engines, self._versions = engines, versions
-        self._content, self._safety = content, safety
-        log.info("content.active", flows=versions, imported=imported)
-        return ReloadReport(imported=imported, problems=problems, active=versions)
+        return engines, versions
