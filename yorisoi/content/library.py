@@ -93,6 +93,11 @@ class ContentLibrary:
         return value
 
     @property
+    def screening(self) -> Executor:
+        """Return the app's screening thread, where risk screening and FAQ matching run."""
+        return self._screening
+
+    @property
     def safety(self) -> SafetyNet:
         """Return the risk screener and crisis reply in force."""
         assert self._safety is not None, "reload() first"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import unicodedata
 from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -41,6 +42,10 @@ class TurnContext:
     on_duty: tuple[Any, ...] = ()  # the staff members on duty (StaffMember)
     placeholders: dict[str, str] = field(default_factory=dict)
     faq: Any = None  # the FaqLibrary in force, for the FAQ actions
+    # Where FAQ matching runs: the app's screening thread (ContentLibrary.screening), so the
+    # embedding model is only ever used there and matching never holds up the event loop.
+    # None matches on the calling thread.
+    matching: Executor | None = None
 
 
 @dataclass

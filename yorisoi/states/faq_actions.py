@@ -15,6 +15,7 @@ Every answer given and every 「役に立った」 is kept in the conversation's
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -106,7 +107,12 @@ async def faq_search(turn: Turn) -> None:
     if library is None:
         return
     text = turn.event.text or ""
-    match = library.match(text)
+    if turn.context.matching is None:
+        match = library.match(text)
+    else:
+        # Tokenising and embedding take a few milliseconds of CPU: not on the event loop.
+        loop = asyncio.get_running_loop()
+        match = await loop.run_in_executor(turn.context.matching, library.match, text)
     if match.hit is not None:
         _answer(turn, library, match.hit.id, score=match.score)
         return
