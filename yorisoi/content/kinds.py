@@ -43,7 +43,9 @@ __all__ = [
     "ContentError",
     "Kind",
     "Version",
+    "folder_digest",
     "load_or_keep",
+    "raising",
 ]
 
 T = TypeVar("T")
