@@ -2,7 +2,7 @@
 choices offered when a case is closed (`operators/records.yaml`).
 
 Both files are admin-edited content, checked like the flows: every problem names the file and
-the line (`file:line: message`) through the helpers of `yorisoi.states.loader`, so
+the line (`file:line: message`) through the helpers of `yorisoi.yamlcheck`, so
 `yorisoi check` prints them the same way. `load_catalog` returns the catalog only when both
 files are valid; the close route validates `category` and `response_type` against its keys.
 
