@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from yorisoi.faq.library import FaqLibrary  # noqa: E402
 from yorisoi.faq.match import Match  # noqa: E402
-from yorisoi.safety.fold import fold  # noqa: E402
+from yorisoi.text.fold import fold  # noqa: E402
 
 MESSAGES = ROOT / "bench" / "faq_messages.tsv"
 FAQ = ROOT / "faq"

@@ -38,10 +38,10 @@ from risk_classifier_fit import PENALTY, C, fit_support
 from risk_quality import USED, Labelled, read_messages
 
 from yorisoi.safety.classifier import CLASSES, RiskClassifier, features, fit, probabilities
-from yorisoi.safety.fold import prefold
 from yorisoi.safety.lexicon import Level, load_lexicon
 from yorisoi.safety.screen import Screener
-from yorisoi.safety.similar import load_model
+from yorisoi.text.embed import load_model
+from yorisoi.text.fold import prefold
 
 FOLDS = 5
 REPEATS = 2

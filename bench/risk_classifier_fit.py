@@ -50,9 +50,9 @@ from yorisoi.safety.classifier import (
     save_classifier,
     training_digest,
 )
-from yorisoi.safety.fold import prefold, tokenizer
 from yorisoi.safety.lexicon import DEFAULT_LEXICON, Lexicon, load_lexicon
-from yorisoi.safety.similar import Embed, load_model
+from yorisoi.text.embed import Embed, load_model
+from yorisoi.text.fold import prefold, tokenizer
 
 PENALTY = 1e-4
 C = 3.0

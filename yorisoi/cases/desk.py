@@ -84,6 +84,7 @@ class CaseDesk:
             on_duty=on_duty,
             placeholders=placeholders,
             faq=self._content.faq,
+            matching=self._content.screening,
         )
 
     @staticmethod

@@ -16,7 +16,7 @@ entry scores low instead of looking like a perfect match on its one known word.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,9 +52,9 @@ class Bm25Index:
         self.entries = tuple(entries)
         self.normalizer = normalizer
         self.k1 = k1
-        frequencies: list[Counter[str]] = []
+        frequencies: list[defaultdict[str, float]] = []
         for entry in self.entries:
-            counts: Counter[str] = Counter()
+            counts: defaultdict[str, float] = defaultdict(float)
             for phrasing in entry.phrasings:
                 self._count(counts, phrasing, 1.0)
             self._count(counts, entry.answer, answer_weight)
@@ -75,7 +75,7 @@ class Bm25Index:
             self._rows[term] = idf * tf * (k1 + 1) / (tf + norms)
         self._zero: Vector = np.zeros(count, dtype=np.float64)
 
-    def _count(self, counts: Counter[str], text: str, weight: float) -> None:
+    def _count(self, counts: defaultdict[str, float], text: str, weight: float) -> None:
         """Add the weighted tokens of `text` to `counts`."""
         for token in self.normalizer.tokens(text):
             counts[token.term] += weight * (SHORT_UNIT_WEIGHT if token.short_unit else 1.0)

@@ -26,13 +26,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from yorisoi.faq.match import Match, Matcher
+from yorisoi.faq.messages import (
+    CLOSING_TEXT,
+    HELPFUL_LABEL,
+    HUMAN_LABEL,
+    MAX_MESSAGES,
+    MAX_POSTBACK_DATA,
+    RESOURCES_HEADING,
+    pack,
+    postback,
+    quick_reply,
+    resource_block,
+)
 from yorisoi.faq.model import Entry, SynonymGroup, load_entries, load_not_faq, load_synonyms
 from yorisoi.faq.resources import Resource, load_resources
-from yorisoi.safety import similar
-from yorisoi.states.model import FlowProblem
+from yorisoi.text import embed as embedding
+from yorisoi.yamlcheck import ContentProblem
 
 __all__ = [
     "HELPFUL_LABEL",
@@ -42,6 +53,7 @@ __all__ = [
     "Category",
     "FaqLibrary",
     "check_faq",
+    "quick_reply",
 ]
 
 # LINE allows 13 quick-reply buttons; a menu keeps one for 「相談員と話す」.
@@ -49,38 +61,6 @@ MAX_MENU = 12
 # An answer's resources must fit the messages left in one reply (5 per request): the answer
 # and the closing question take two; this many resources fit one text message comfortably.
 MAX_RESOURCES = 6
-# Messaging API limits (reference: "Text message", "Quick reply", "Postback action").
-MAX_TEXT = 5000
-MAX_MESSAGES = 5
-MAX_QUICK_REPLY_LABEL = 20
-MAX_POSTBACK_DATA = 300
-
-POSTBACK_PREFIX = "yorisoi:t="
-HELPFUL_LABEL = "役に立った"
-HUMAN_LABEL = "相談員と話したい"
-CLOSING_TEXT = "お役に立ちましたか？\n相談員と話したいときは、下のボタンを押してください。"
-RESOURCES_HEADING = "相談できるところ"
-NO_CONTACT = "連絡先は、相談員がいっしょに調べます。"
-DETAIL_LABELS = {"who": "対象", "phone": "電話", "hours": "時間", "cost": "費用"}
-
-
-def postback(trigger: str, value: str | None = None) -> str:
-    """Return postback data in the flow engine's format, `yorisoi:t=<trigger>[&v=<value>]`."""
-    data = POSTBACK_PREFIX + trigger
-    return f"{data}&v={quote(value, safe='')}" if value else data
-
-
-def quick_reply(label: str, trigger: str, value: str | None = None) -> dict[str, Any]:
-    """Return one quick-reply button that sends a postback and shows its label as sent."""
-    return {
-        "type": "action",
-        "action": {
-            "type": "postback",
-            "label": label,
-            "data": postback(trigger, value),
-            "displayText": label,
-        },
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +91,7 @@ class FaqLibrary:
         *,
         not_faq: Sequence[str] = (),
         semantic: bool = True,
-        embed: similar.Embed | None = None,
+        embed: embedding.Embed | None = None,
     ) -> None:
         """Build from validated content; prefer `FaqLibrary.load`, which validates it."""
         self.entries = tuple(entries)
@@ -123,8 +103,8 @@ class FaqLibrary:
 
     @classmethod
     def load(
-        cls, faq_dir: Path, *, semantic: bool = True, embed: similar.Embed | None = None
-    ) -> tuple[FaqLibrary | None, list[FlowProblem]]:
+        cls, faq_dir: Path, *, semantic: bool = True, embed: embedding.Embed | None = None
+    ) -> tuple[FaqLibrary | None, list[ContentProblem]]:
         """Load and check `faq_dir`; return the library, or None and every `file:line` problem.
 
         Any problem refuses the whole folder (None): on a reload, keep the running library.
@@ -251,8 +231,8 @@ class FaqLibrary:
         """
         entry = self._by_id[entry_id]
         messages: list[dict[str, Any]] = [{"type": "text", "text": entry.answer.strip()}]
-        blocks = [_resource_block(resource) for resource in self._resources_for(entry, minor)]
-        messages += _pack(blocks, heading=RESOURCES_HEADING, room=MAX_MESSAGES - 2)
+        blocks = [resource_block(resource) for resource in self._resources_for(entry, minor)]
+        messages += pack(blocks, heading=RESOURCES_HEADING, room=MAX_MESSAGES - 2)
         messages.append(
             {
                 "type": "text",
@@ -278,38 +258,6 @@ class FaqLibrary:
         return chosen
 
 
-def _resource_block(resource: Resource) -> str:
-    """Return one resource as plain text, with only the details users may see."""
-    lines = [f"■ {resource.name}", resource.purpose]
-    for detail, label in DETAIL_LABELS.items():
-        value = resource.shown(detail)
-        if value is not None:
-            lines.append(f"{label}：{value}")
-    url = resource.shown("url")
-    if url is not None:
-        lines.append(url)
-    if resource.shown("phone") is None and url is None:
-        lines.append(NO_CONTACT)
-    return "\n".join(lines)
-
-
-def _pack(blocks: list[str], *, heading: str, room: int) -> list[dict[str, Any]]:
-    """Put resource blocks into at most `room` text messages of at most `MAX_TEXT` characters."""
-    if not blocks:
-        return []
-    texts: list[str] = []
-    current = heading
-    for block in blocks:
-        candidate = f"{current}\n\n{block}"
-        if len(candidate) > MAX_TEXT and current != heading:
-            texts.append(current)
-            candidate = block
-        current = candidate[:MAX_TEXT]
-    texts.append(current)
-    # Load-time limits keep this from dropping anything; it only guards the LINE limit.
-    return [{"type": "text", "text": text} for text in texts[:room]]
-
-
 # --- loading and checking -------------------------------------------------------------------
 
 
@@ -323,7 +271,7 @@ class _Content:
     not_faq: list[str]
 
 
-def _read(faq_dir: Path) -> tuple[_Content, list[FlowProblem]]:
+def _read(faq_dir: Path) -> tuple[_Content, list[ContentProblem]]:
     """Read every FAQ file of `faq_dir`; return what loaded and every problem."""
     entries, problems = load_entries(faq_dir)
     synonyms: list[SynonymGroup] = []
@@ -341,16 +289,16 @@ def _read(faq_dir: Path) -> tuple[_Content, list[FlowProblem]]:
     return _Content(entries, synonyms, resources, not_faq), problems
 
 
-def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> list[FlowProblem]:
+def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> list[ContentProblem]:
     """Return problems between files: unknown resource ids and menus too long for LINE."""
-    problems: list[FlowProblem] = []
+    problems: list[ContentProblem] = []
     known = {resource.id for resource in resources}
     for entry in entries:
         lines = entry.resource_lines or (entry.line,) * len(entry.resources)
         for resource_id, line in zip(entry.resources, lines, strict=True):
             if resource_id not in known:
                 problems.append(
-                    FlowProblem(
+                    ContentProblem(
                         entry.file,
                         line,
                         f"resource {resource_id!r} of entry {entry.id!r} is not in resources.yaml",
@@ -358,7 +306,7 @@ def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> lis
                 )
         if len(entry.resources) > MAX_RESOURCES:
             problems.append(
-                FlowProblem(
+                ContentProblem(
                     entry.file,
                     entry.line,
                     f"entry {entry.id!r} lists {len(entry.resources)} resources; at most "
@@ -368,7 +316,7 @@ def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> lis
         data = postback("faq_helpful", entry.id)
         if len(data) > MAX_POSTBACK_DATA:
             problems.append(
-                FlowProblem(
+                ContentProblem(
                     entry.file, entry.line, f"entry id {entry.id!r} is too long for a postback"
                 )
             )
@@ -379,7 +327,7 @@ def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> lis
         if len(members) > MAX_MENU:
             extra = members[MAX_MENU]
             problems.append(
-                FlowProblem(
+                ContentProblem(
                     extra.file,
                     extra.line,
                     f"category {category!r} has {len(members)} entries; its menu shows at most "
@@ -391,7 +339,7 @@ def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> lis
         if len(shown) > MAX_MENU:
             first = entries[0]
             problems.append(
-                FlowProblem(
+                ContentProblem(
                     first.file,
                     0,
                     f"{len(shown)} categories are shown to {audience}; a menu shows at most "
@@ -401,7 +349,7 @@ def _cross_check(entries: Sequence[Entry], resources: Sequence[Resource]) -> lis
     return problems
 
 
-def check_faq(faq_dir: Path) -> list[FlowProblem]:
+def check_faq(faq_dir: Path) -> list[ContentProblem]:
     """Return every problem of the FAQ folder, resources and cross-file checks included.
 
     For `yorisoi check`: builds no matcher and loads no model.

@@ -4,7 +4,7 @@ Two scores per entry, fused:
 
 - lexical: BM25 over normalised tokens (`yorisoi.faq.index`), scaled to 0..1 per query;
 - semantic: the highest cosine similarity between the message and any of the entry's
-  phrasings in USE multilingual v3 (`yorisoi.safety.similar.load_model`), both embedded with
+  phrasings in USE multilingual v3 (`yorisoi.text.embed.load_model`), both embedded with
   their synonyms written canonically (the model knows 児童相談所, not じそう), rescaled so that
   `SEMANTIC_FLOOR` (what unrelated Japanese sentences typically reach) is 0 and
   `SEMANTIC_CEILING` is 1.
@@ -62,7 +62,7 @@ import numpy as np
 from yorisoi.faq.index import Bm25Index
 from yorisoi.faq.model import Entry, SynonymGroup
 from yorisoi.faq.normalize import Normalizer
-from yorisoi.safety import similar
+from yorisoi.text import embed as embedding
 
 __all__ = [
     "LEXICAL_MARGIN",
@@ -123,10 +123,10 @@ def content_version(
     return digest.hexdigest()
 
 
-def _load_embed() -> similar.Embed | None:
+def _load_embed() -> embedding.Embed | None:
     """Return the process-wide sentence embedding, or None when it cannot be loaded."""
     try:
-        return similar.load_model()
+        return embedding.load_model()
     except Exception:
         # Broad on purpose, as in the screener: a missing package or a broken wheel must leave
         # lexical matching working, not stop the bot; the log and every Match say so.
@@ -143,7 +143,7 @@ class Matcher:
         synonyms: Sequence[SynonymGroup] = (),
         *,
         semantic: bool = True,
-        embed: similar.Embed | None = None,
+        embed: embedding.Embed | None = None,
         not_faq: Sequence[str] = (),
     ) -> None:
         self.entries = tuple(entries)
@@ -186,7 +186,7 @@ class Matcher:
         if self._embed is None or self._phrasings is None:
             return None
         rows = self._embed([self.normalizer.canonical_text(text)])
-        return np.asarray(rows, dtype=np.float32)[0]
+        return np.asarray(np.asarray(rows, dtype=np.float32)[0], dtype=np.float32)
 
     def not_faq_similarity(self, vector: np.ndarray[Any, np.dtype[np.float32]]) -> float | None:
         """Return the best cosine of an embedded message to a not-FAQ example, if any."""
@@ -234,8 +234,8 @@ class Matcher:
         if not terms:
             # Nothing but particles, symbols or emoji: no FAQ answers that, whatever the model
             # would make of it.
-            reasons = () if self.semantic else (SEMANTIC_UNAVAILABLE,)
-            return Match(None, 0.0, [], (*reasons, NO_TOKENS))
+            unavailable = () if self.semantic else (SEMANTIC_UNAVAILABLE,)
+            return Match(None, 0.0, [], (*unavailable, NO_TOKENS))
         vector = self.vector(text)
         cosines = self.semantic_scores(text, vector)
         fused, reasons = self.scores(text, terms, cosines)

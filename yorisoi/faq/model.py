@@ -1,9 +1,9 @@
-"""The FAQ content model: entries from `faq/*.yaml` and synonym groups from `faq/synonyms.yaml`.
+"""The FAQ content model: entries from `faq/*.yaml` (synonym groups: `yorisoi.faq.synonyms`).
 
 An entry file holds one key, `entries:`, a list of entries; `resources.yaml` (referral
 resources, `yorisoi.faq.resources`), `synonyms.yaml` and `crisis.yaml` (crisis lines,
 `yorisoi.safety.contacts`) share the folder but are not entry files. Every problem is
-reported as `file:line: message` through the line-tracking helpers of `yorisoi.states.loader`,
+reported as `file:line: message` through the line-tracking helpers of `yorisoi.yamlcheck`,
 like the flows and the safety lexicon, so `yorisoi check` prints them all the same way.
 
 A bad entry is left out and reported; the good ones are still returned, so that the caller
@@ -17,8 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yorisoi.safety.fold import fold
-from yorisoi.states.loader import (
+from yorisoi.faq.reading import read_text, top_list
+from yorisoi.faq.synonyms import (
+    SynonymGroup,
+    load_not_faq,
+    load_synonyms,
+    parse_not_faq,
+    parse_synonyms,
+)
+from yorisoi.text.fold import fold
+from yorisoi.yamlcheck import (
+    ContentProblem,
     LineMap,
     Problems,
     as_list,
@@ -26,11 +35,7 @@ from yorisoi.states.loader import (
     as_text,
     check_keys,
     nonblank_text,
-    read_content_file,
-    read_yaml,
-    top_mapping,
 )
-from yorisoi.states.model import FlowProblem
 
 __all__ = [
     "AUDIENCES",
@@ -107,19 +112,6 @@ class Entry:
         """Return the quick-reply label: `label`, else the question cut to fit."""
         text = self.label or self.question
         return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
-
-
-@dataclass(frozen=True, slots=True)
-class SynonymGroup:
-    """Terms that mean the same thing; the first is the canonical one."""
-
-    terms: tuple[str, ...]
-    line: int = 0
-
-    @property
-    def canonical(self) -> str:
-        """Return the term every other term of the group is read as."""
-        return self.terms[0]
 
 
 # --- entries ------------------------------------------------------------------------------------
@@ -239,20 +231,7 @@ def _phrasing_lines(raw: LineMap) -> list[tuple[str, int]]:
     return found
 
 
-def top_list(text: str, file: str, kind: tuple[str, str, str], key: str) -> tuple[Problems, Any]:
-    """Read a file whose only top-level key holds a list; return the report and that list."""
-    report = Problems(file)
-    data, syntax_problem = read_yaml(text, file)
-    if syntax_problem is not None:
-        report.found.append(syntax_problem)
-        return report, None
-    top = top_mapping(report, data, kind, (key,), (key,))
-    if top is None or key not in top:
-        return report, None
-    return report, as_list(report, top[key], top.key_lines[key], key)
-
-
-def parse_entries(text: str, file: str) -> tuple[list[Entry], list[FlowProblem]]:
+def parse_entries(text: str, file: str) -> tuple[list[Entry], list[ContentProblem]]:
     """Validate the YAML `text` of the entry file `file`; return its good entries and problems."""
     report, items = top_list(
         text, file, ("an FAQ file", "the FAQ file", "an FAQ file needs"), "entries"
@@ -281,10 +260,10 @@ def parse_entries(text: str, file: str) -> tuple[list[Entry], list[FlowProblem]]
     return entries, report.in_order()
 
 
-def load_entries(folder: Path) -> tuple[list[Entry], list[FlowProblem]]:
+def load_entries(folder: Path) -> tuple[list[Entry], list[ContentProblem]]:
     """Load every entry file in `folder`; return the good entries and every problem."""
     if not folder.is_dir():
-        return [], [FlowProblem(str(folder), 0, "FAQ folder not found")]
+        return [], [ContentProblem(str(folder), 0, "FAQ folder not found")]
     paths = sorted(
         path
         for path in folder.iterdir()
@@ -295,7 +274,7 @@ def load_entries(folder: Path) -> tuple[list[Entry], list[FlowProblem]]:
         and path.is_file()
     )
     entries: list[Entry] = []
-    problems: list[FlowProblem] = []
+    problems: list[ContentProblem] = []
     by_id: dict[str, Entry] = {}
     for path in paths:
         text, problem = read_text(path)
@@ -308,7 +287,7 @@ def load_entries(folder: Path) -> tuple[list[Entry], list[FlowProblem]]:
             if entry.id in by_id:
                 first = by_id[entry.id]
                 problems.append(
-                    FlowProblem(
+                    ContentProblem(
                         entry.file,
                         entry.line,
                         f"entry id {entry.id!r} is already used at {first.file}:{first.line}",
@@ -318,87 +297,3 @@ def load_entries(folder: Path) -> tuple[list[Entry], list[FlowProblem]]:
             by_id[entry.id] = entry
             entries.append(entry)
     return entries, problems
-
-
-def read_text(path: Path) -> tuple[str, FlowProblem | None]:
-    """Read a UTF-8 content file, or return the problem that stops it being read."""
-    text = read_content_file(path)
-    return ("", text) if isinstance(text, FlowProblem) else (text, None)
-
-
-# --- synonyms -----------------------------------------------------------------------------------
-
-
-def parse_synonyms(text: str, file: str) -> tuple[list[SynonymGroup], list[FlowProblem]]:
-    """Validate the YAML `text` of a synonym file; return its good groups and problems."""
-    kind = ("a synonym file", "the synonym file", "a synonym file needs")
-    report, items = top_list(text, file, kind, "synonyms")
-    if items is None:
-        return [], report.in_order()
-    groups: list[SynonymGroup] = []
-    # Terms are compared folded (ｼﾞｿｳ, ジソウ and じそう are one term to the matcher).
-    owner: dict[str, tuple[str, int]] = {}
-    for number, (item, line) in enumerate(zip(items, items.item_lines, strict=True), 1):
-        what = f"synonym group {number}"
-        terms = as_list(report, item, line, what)
-        if terms is None:
-            continue
-        good: list[str] = []
-        for term, term_line in zip(terms, terms.item_lines, strict=True):
-            value = as_text(report, term, term_line, f"a term of {what}")
-            if value is None:
-                continue
-            key = fold(value).strip()
-            if not key:
-                report.add(term_line, f"a term of {what} is blank")
-                continue
-            if key in owner:
-                first, first_line = owner[key]
-                report.add(
-                    term_line,
-                    f"term {value!r} of {what} is already the term {first!r} on line "
-                    f"{first_line}; a term can belong to one group only",
-                )
-                continue
-            owner[key] = (value, term_line)
-            good.append(value)
-        if len(terms) < 2:
-            report.add(line, f"{what} has {len(terms)} term(s); a group needs at least 2")
-        elif len(good) >= 2:
-            groups.append(SynonymGroup(tuple(good), line))
-    return groups, report.in_order()
-
-
-def load_synonyms(path: Path) -> tuple[list[SynonymGroup], list[FlowProblem]]:
-    """Load the synonym file at `path`; return its good groups and every problem."""
-    text, problem = read_text(path)
-    if problem is not None:
-        return [], [problem]
-    return parse_synonyms(text, str(path))
-
-
-# --- messages that are not questions -------------------------------------------------------------
-
-
-def parse_not_faq(text: str, file: str) -> tuple[list[str], list[FlowProblem]]:
-    """Validate a `not_faq.yaml` text; return its example messages and problems."""
-    kind = ("a not-FAQ file", "the not-FAQ file", "a not-FAQ file needs")
-    report, items = top_list(text, file, kind, "examples")
-    if items is None:
-        return [], report.in_order()
-    found: list[str] = []
-    for item, line in zip(items, items.item_lines, strict=True):
-        value = as_text(report, item, line, "an example")
-        if value is not None and not value.strip():
-            report.add(line, "an example is blank")
-        elif value is not None:
-            found.append(value.strip())
-    return found, report.in_order()
-
-
-def load_not_faq(path: Path) -> tuple[list[str], list[FlowProblem]]:
-    """Load the example messages that no FAQ entry should answer."""
-    text, problem = read_text(path)
-    if problem is not None:
-        return [], [problem]
-    return parse_not_faq(text, str(path))

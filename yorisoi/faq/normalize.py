@@ -2,7 +2,7 @@
 
 The steps, in order, and why:
 
-1. `prefold` (from `yorisoi.safety.fold`): NFKC, lower case, stretched and small vowels, so that
+1. `prefold` (from `yorisoi.text.fold`): NFKC, lower case, stretched and small vowels, so that
    what a teenager types reaches SudachiPy in a spelling it can read.
 2. SudachiPy long units (SplitMode.C) over the prefolded text, with their normalised forms
    folded to hiragana (`kana_fold`): 泊まれる and とまる meet at 泊まる, ツライ at 辛い.
@@ -14,7 +14,7 @@ The steps, in order, and why:
 4. Short units (SplitMode.A) of each long unit are added, so 健康保険証 also matches 保険証 and
    保険; particles, auxiliary verbs, symbols and a few empty verbs and nouns are dropped.
 
-The Sudachi dictionary is the one `yorisoi.safety.fold` opens once per process; the
+The Sudachi dictionary is the one `yorisoi.text.fold` opens once per process; the
 thread-local long-unit tokenizer is reused from there too (a thin adapter, since `fold.analyse`
 keeps neither the part of speech nor the short units this module needs).
 """
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sudachipy import Morpheme, SplitMode
 
 from yorisoi.faq.model import SynonymGroup
-from yorisoi.safety.fold import kana_fold, prefold, tokenizer
+from yorisoi.text.fold import kana_fold, prefold, tokenizer
 
 __all__ = ["STOP_POS", "STOP_WORDS", "Normalizer", "Token"]
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from yorisoi.faq.model import AUDIENCES, RESOURCE_ID, listed_texts, read_text, top_list
-from yorisoi.states.loader import (
+from yorisoi.yamlcheck import (
+    ContentProblem,
     LineMap,
     Problems,
     as_date,
@@ -26,7 +27,6 @@ from yorisoi.states.loader import (
     nonblank_text,
     unique_ids,
 )
-from yorisoi.states.model import FlowProblem
 
 __all__ = ["DETAILS", "Resource", "load_resources", "parse_resources"]
 
@@ -192,7 +192,7 @@ def _resource(report: Problems, item: Any, line: int, number: int) -> Resource |
     )
 
 
-def parse_resources(text: str, file: str) -> tuple[list[Resource], list[FlowProblem]]:
+def parse_resources(text: str, file: str) -> tuple[list[Resource], list[ContentProblem]]:
     """Validate the YAML `text` of a resource file; return its good resources and problems."""
     kind = ("a resource file", "the resource file", "a resource file needs")
     report, items = top_list(text, file, kind, "resources")
@@ -202,7 +202,7 @@ def parse_resources(text: str, file: str) -> tuple[list[Resource], list[FlowProb
     return found, report.in_order()
 
 
-def load_resources(path: Path) -> tuple[list[Resource], list[FlowProblem]]:
+def load_resources(path: Path) -> tuple[list[Resource], list[ContentProblem]]:
     """Load the resource file at `path`; return its good resources and every problem."""
     text, problem = read_text(path)
     if problem is not None:

@@ -2,7 +2,7 @@
 choices offered when a case is closed (`operators/records.yaml`).
 
 Both files are admin-edited content, checked like the flows: every problem names the file and
-the line (`file:line: message`) through the helpers of `yorisoi.states.loader`, so
+the line (`file:line: message`) through the helpers of `yorisoi.yamlcheck`, so
 `yorisoi check` prints them the same way. `load_catalog` returns the catalog only when both
 files are valid; the close route validates `category` and `response_type` against its keys.
 
@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yorisoi.states.loader import (
+from yorisoi.yamlcheck import (
+    ContentProblem,
     LineMap,
     Problems,
     as_list,
@@ -44,7 +45,6 @@ from yorisoi.states.loader import (
     read_yaml,
     top_mapping,
 )
-from yorisoi.states.model import FlowProblem
 
 __all__ = [
     "TOPICS",
@@ -211,7 +211,7 @@ def _referrals(report: Problems, raw: LineMap) -> tuple[str, ...]:
     return tuple(found)
 
 
-def parse_records(text: str, file: str) -> tuple[Catalog | None, list[FlowProblem]]:
+def parse_records(text: str, file: str) -> tuple[Catalog | None, list[ContentProblem]]:
     """Validate records.yaml text; return a catalog without canned replies, or the problems."""
     data, syntax = read_yaml(text, file)
     if syntax is not None:
@@ -253,7 +253,7 @@ def _topics(report: Problems, raw: LineMap, where: str) -> tuple[str, ...] | Non
     return tuple(dict.fromkeys(topics)) if ok else None
 
 
-def parse_canned(text: str, file: str) -> tuple[list[CannedReply], list[FlowProblem]]:
+def parse_canned(text: str, file: str) -> tuple[list[CannedReply], list[ContentProblem]]:
     """Validate canned.yaml text; return the good replies and every problem."""
     data, syntax = read_yaml(text, file)
     if syntax is not None:
@@ -292,14 +292,14 @@ def parse_canned(text: str, file: str) -> tuple[list[CannedReply], list[FlowProb
     return replies, report.in_order()
 
 
-def _read(path: Path) -> tuple[str | None, FlowProblem | None]:
+def _read(path: Path) -> tuple[str | None, ContentProblem | None]:
     text = read_content_file(path)
-    return (None, text) if isinstance(text, FlowProblem) else (text, None)
+    return (None, text) if isinstance(text, ContentProblem) else (text, None)
 
 
-def load_catalog(operators_dir: Path) -> tuple[Catalog | None, list[FlowProblem]]:
+def load_catalog(operators_dir: Path) -> tuple[Catalog | None, list[ContentProblem]]:
     """Load records.yaml and canned.yaml from ``operators_dir``; the catalog only if both are valid."""
-    problems: list[FlowProblem] = []
+    problems: list[ContentProblem] = []
     records_text, problem = _read(operators_dir / "records.yaml")
     if problem is not None:
         return None, [problem]

@@ -38,10 +38,11 @@ from yorisoi.operators.hours import (
     WEEKDAYS,
     OpeningRange,
     ServiceHours,
-    parse_timezone,
-    parse_weekly,
 )
-from yorisoi.states.loader import (
+from yorisoi.operators.hours_file import parse_timezone, parse_weekly
+from yorisoi.yamlcheck import (
+    ContentInvalid,
+    ContentProblem,
     Problems,
     as_list,
     as_mapping,
@@ -51,7 +52,6 @@ from yorisoi.states.loader import (
     top_mapping,
     unique_items,
 )
-from yorisoi.states.model import FlowInvalid, FlowProblem
 
 __all__ = [
     "JAPAN",
@@ -75,7 +75,7 @@ LOOK_BACK_DAYS = 8
 _SHORT_WEEKDAYS = "月火水木金土日"
 
 
-class ShiftsInvalid(FlowInvalid):
+class ShiftsInvalid(ContentInvalid):
     """Raised when a shifts file fails validation; carries every problem found."""
 
 
@@ -263,7 +263,7 @@ def load_shifts(path: Path) -> ShiftPlan:
     return load_content(path, _plan, ShiftsInvalid)
 
 
-def check_shifts(path: Path) -> list[FlowProblem]:
+def check_shifts(path: Path) -> list[ContentProblem]:
     """Return every problem of the shifts file at `path`; empty when it is valid or missing."""
     try:
         load_shifts(path)

@@ -1,4 +1,4 @@
-"""Risk screening of inbound messages: folding, the lexicon, the screener and its CLI."""
+"""Risk screening of inbound messages: the lexicon, its rules, the screener, the crisis reply."""
 
 from yorisoi.safety.lexicon import Level, LexiconInvalid, check_lexicon, load_lexicon
 from yorisoi.safety.screen import Screener, Screening, combine, load_screener

@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from yorisoi.safety.fold import fold
 from yorisoi.safety.lexicon import Lexicon
+from yorisoi.text.fold import fold
 
 __all__ = [
     "CLASSES",
@@ -196,12 +196,12 @@ class Kernel:
         kernel = np.exp(-self.gamma * np.maximum(squared, 0.0))
         return (kernel @ self.coef + self.intercept).astype(np.float64)  # type: ignore[no-any-return]
 
-    def _dot(self, x: Array) -> Array:
+    def _dot(self, x: np.ndarray[Any, np.dtype[np.float32]]) -> Array:
         """Return x @ support.T; for one message, reading only the rows of its grams."""
         cut = self.embedded.shape[1]
         dense = x[:, :cut] @ self.embedded.T
         if x.shape[0] != 1:
-            return dense + x[:, cut:] @ self.by_gram  # type: ignore[no-any-return]
+            return dense + x[:, cut:] @ self.by_gram
         grams = np.flatnonzero(x[0, cut:])
         return dense + (x[0, cut + grams] @ self.by_gram[grams])[None, :]  # type: ignore[no-any-return]
 

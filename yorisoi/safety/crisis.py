@@ -27,14 +27,15 @@ from typing import Any
 import structlog
 
 from yorisoi.safety.contacts import Contact, CrisisContacts
-from yorisoi.states.loader import (
+from yorisoi.yamlcheck import (
+    ContentInvalid,
+    ContentProblem,
     Problems,
     as_text,
     check_content_file,
     load_content,
     top_mapping,
 )
-from yorisoi.states.model import FlowInvalid, FlowProblem
 
 __all__ = [
     "DEFAULT_TEXTS",
@@ -91,7 +92,7 @@ TEXT_KEYS = tuple(key for key, _, _ in _TEXT_KEYS)
 EMERGENCY_NUMBERS = ("110", "119")
 
 
-class CrisisTextsInvalid(FlowInvalid):
+class CrisisTextsInvalid(ContentInvalid):
     """Raised when the crisis texts file fails validation; carries every problem found."""
 
 
@@ -190,7 +191,7 @@ def _compose(
 
 
 def _open_lines(
-    contacts: CrisisContacts | None,
+    contacts: object,
     now: datetime,
     *,
     minor: bool | None,
@@ -344,6 +345,6 @@ def load_crisis_texts(path: Path = DEFAULT_TEXTS) -> CrisisTexts:
     return load_content(path, _texts, CrisisTextsInvalid)
 
 
-def check_crisis_texts(path: Path = DEFAULT_TEXTS) -> list[FlowProblem]:
+def check_crisis_texts(path: Path = DEFAULT_TEXTS) -> list[ContentProblem]:
     """Return every problem of the file at `path`; empty when it is valid."""
     return check_content_file(path, _texts)

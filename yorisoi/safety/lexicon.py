@@ -1,8 +1,9 @@
 """Loading the admin-editable risk lexicon (`states/safety/lexicon.yaml`) and validating it.
 
-The file is read with the flow loader's line-tracking YAML reader, so every problem names the
-file and the line to fix, in the same form as `yorisoi check` reports for flows. Patterns are
-folded and lemmatised here, once, with the same `yorisoi.safety.fold` functions the screener
+The file is read line-aware (`yorisoi.yamlcheck`), so every problem names the file and the line
+to fix, in the same form as `yorisoi check` reports for flows. What it becomes (`Lexicon`,
+`Level`, ...) lives in `yorisoi.safety.lexicon_model` and is importable from here too. Patterns are
+folded and lemmatised here, once, with the same `yorisoi.text.fold` functions the screener
 applies to messages, so an admin writes 死にたい or 死ぬ たい and never thinks about spelling.
 """
 
@@ -10,13 +11,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from yorisoi.safety.fold import fold, kana_fold, lemma_forms
-from yorisoi.states.loader import (
+from yorisoi.safety.lexicon_model import (
+    CATEGORIES,
+    Entry,
+    Example,
+    Idiom,
+    LemmaPattern,
+    Level,
+    Lexicon,
+)
+from yorisoi.text.fold import fold, kana_fold, lemma_forms
+from yorisoi.yamlcheck import (
+    ContentInvalid,
+    ContentProblem,
     LineMap,
     Problems,
     as_list,
@@ -25,7 +35,6 @@ from yorisoi.states.loader import (
     check_keys,
     read_yaml,
 )
-from yorisoi.states.model import FlowInvalid, FlowProblem
 
 __all__ = [
     "CATEGORIES",
@@ -46,20 +55,6 @@ __all__ = [
 # would refuse the lexicon (and with it all content) if it sat there as states/safety.yaml.
 DEFAULT_LEXICON = Path(__file__).resolve().parents[2] / "states" / "safety" / "lexicon.yaml"
 
-CATEGORIES = frozenset(
-    {
-        "suicide",
-        "self_harm",
-        "overdose",
-        "violence_now",
-        "abuse",
-        "infant_harm",
-        "dv",
-        "distress",
-        "postpartum",
-        "death_word",
-    }
-)
 TOP_KEYS = ("negations", "examples", "safe_examples", "entries")
 ENTRY_KEYS = ("id", "category", "level", "phrases", "lemmas", "regex", "exceptions", "gap", "note")
 ENTRY_REQUIRED = ("id", "category", "level")
@@ -68,88 +63,8 @@ NAME = re.compile(r"[a-z][a-z0-9_]*")
 MAX_GAP = 6
 
 
-class Level(StrEnum):
-    """How much risk a message shows; compare with `rank`, not with `<` on the text."""
-
-    NONE = "none"
-    CONCERN = "concern"
-    HIGH = "high"
-
-    @property
-    def rank(self) -> int:
-        """Return 0, 1 or 2 for none, concern, high."""
-        return _RANKS[self]
-
-
-_RANKS = {Level.NONE: 0, Level.CONCERN: 1, Level.HIGH: 2}
-
-
-class LexiconInvalid(FlowInvalid):
+class LexiconInvalid(ContentInvalid):
     """Raised when the safety lexicon fails validation; carries every problem found."""
-
-
-@dataclass(frozen=True, slots=True)
-class LemmaPattern:
-    """A sequence of words, each a set of folded lemma alternatives, matched in order."""
-
-    source: str
-    words: tuple[frozenset[str], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Idiom:
-    """An idiom: when its folded phrase is in the same clause as a match, cap the match's level.
-
-    With `before`, the phrase also counts anywhere earlier in the message: a time told first
-    and set off by a comma (昔、母の彼氏に触られた) still places the whole story in the past.
-    With `anywhere`, anywhere in the message: the occasion of an ordinary goodbye is often told
-    in the next sentence (みんな今までありがとう！来週転校します).
-    """
-
-    phrase: str
-    level: Level
-    before: bool = False
-    anywhere: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One rule of the lexicon: what to look for, the level it raises and its idioms."""
-
-    id: str
-    category: str
-    level: Level
-    phrases: tuple[str, ...]
-    lemmas: tuple[LemmaPattern, ...]
-    regexes: tuple[re.Pattern[str], ...]
-    exceptions: tuple[Idiom, ...]
-    gap: int
-    line: int
-
-
-@dataclass(frozen=True, slots=True)
-class Example:
-    """A risky message as an admin wrote it, with its category (`any` in a plain list)."""
-
-    category: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Lexicon:
-    """The validated lexicon: entries, negations, risk examples and ordinary look-alikes.
-
-    `examples` are the folded risk examples for the bigram fallback; `risk_examples` are the
-    same messages as written, with their category, and `safe_examples` ordinary messages that
-    look like risk (idioms, everyday chat), both for `yorisoi.safety.similar`.
-    """
-
-    file: str
-    entries: tuple[Entry, ...]
-    negations: tuple[str, ...]
-    examples: tuple[str, ...] = ()
-    risk_examples: tuple[Example, ...] = ()
-    safe_examples: tuple[str, ...] = ()
 
 
 def _strings(report: Problems, raw: LineMap, key: str, what: str) -> list[tuple[str, int]]:
@@ -401,7 +316,7 @@ def load_lexicon_text(text: str, file: str) -> Lexicon:
     lexicon = _lexicon(report, data)
     problems = report.in_order()
     if problems or lexicon is None:
-        raise LexiconInvalid(problems or [FlowProblem(file, 1, "the lexicon is empty")])
+        raise LexiconInvalid(problems or [ContentProblem(file, 1, "the lexicon is empty")])
     return lexicon
 
 
@@ -411,12 +326,12 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise LexiconInvalid(
-            [FlowProblem(str(path), 0, f"cannot read the lexicon: {exc}")]
+            [ContentProblem(str(path), 0, f"cannot read the lexicon: {exc}")]
         ) from exc
     return load_lexicon_text(text, str(path))
 
 
-def check_lexicon(path: Path = DEFAULT_LEXICON) -> list[FlowProblem]:
+def check_lexicon(path: Path = DEFAULT_LEXICON) -> list[ContentProblem]:
     """Return every problem of the lexicon at `path` (empty when it is valid)."""
     try:
         load_lexicon(path)

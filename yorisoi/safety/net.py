@@ -1,7 +1,8 @@
 """The safety net: every inbound text screened first, and what a risk level changes.
 
 ``SafetyNet`` holds what the conversation code needs from ``yorisoi.safety``: the screener,
-the crisis contacts and the crisis texts, loaded from the content folder. ``assess`` keeps
+the crisis contacts and the crisis texts of one content version (loaded and kept by
+``yorisoi.content``), and the app's screening executor. ``assess`` keeps
 the conversation's risk in its data (the highest level seen, and the recent signals that
 make repeated ``concern`` count as ``high``) and says what to do:
 
@@ -17,24 +18,17 @@ itself), and the crisis reply falls back to 110/119 when its content cannot be u
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import structlog
 
-from yorisoi.safety.contacts import ContactsInvalid, CrisisContacts, load_contacts
-from yorisoi.safety.crisis import (
-    CrisisTexts,
-    CrisisTextsInvalid,
-    check_in_message,
-    crisis_messages,
-    load_crisis_texts,
-)
+from yorisoi.safety.contacts import CrisisContacts
+from yorisoi.safety.crisis import CrisisTexts, check_in_message, crisis_messages
 from yorisoi.safety.lexicon import Level
-from yorisoi.safety.screen import REPEAT_WINDOW, Screener, Screening, combine, load_screener
+from yorisoi.safety.screen import REPEAT_WINDOW, Screener, Screening, combine
 
 log = structlog.get_logger("yorisoi.safety")
 
@@ -43,7 +37,6 @@ VIOLENCE_RULES = frozenset(
     {"being_hit", "rampage_at_home", "home_fear", "stalked", "will_be_killed", "sexual_abuse"}
 )
 CHECK_IN_EVERY = timedelta(days=1)
-_SCREENING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yorisoi-screen")
 SIGNALS_KEPT = 20
 
 
@@ -63,15 +56,6 @@ class Assessment:
         return any(reason in VIOLENCE_RULES for reason in self.reasons)
 
 
-def content_paths(content_dir: Path) -> tuple[Path, Path, Path]:
-    """Return the lexicon, the crisis contacts and the crisis texts of a content folder."""
-    return (
-        content_dir / "states" / "safety" / "lexicon.yaml",
-        content_dir / "faq" / "crisis.yaml",
-        content_dir / "states" / "safety" / "crisis.yaml",
-    )
-
-
 class SafetyNet:
     """The screener and the crisis reply of one content version."""
 
@@ -80,54 +64,26 @@ class SafetyNet:
         screener: Screener,
         contacts: CrisisContacts | None,
         texts: CrisisTexts | None,
+        *,
+        executor: Executor,
     ) -> None:
+        """Screen with `screener` on `executor` (the app's screening thread)."""
         self.screener = screener
         self.contacts = contacts
         self.texts = texts
-
-    @classmethod
-    def load(
-        cls, content_dir: Path, previous: SafetyNet | None = None, *, similarity: bool = True
-    ) -> tuple[SafetyNet, list[Any]]:
-        """Load from the content folder (blocking: the screener may load a model).
-
-        A bad lexicon raises (``LexiconInvalid``) unless a running net can be kept; bad
-        contacts or texts keep the running ones, or leave them out (the crisis reply then
-        falls back to 110/119). Returns the net and the problems found.
-        """
-        lexicon, contacts_path, texts_path = content_paths(content_dir)
-        problems: list[Any] = []
-        try:
-            screener = load_screener(lexicon, similarity=similarity)
-        except Exception as exc:
-            if previous is None:
-                raise
-            problems.extend(getattr(exc, "problems", [exc]))
-            screener = previous.screener
-        try:
-            contacts: CrisisContacts | None = load_contacts(contacts_path)
-        except ContactsInvalid as exc:
-            problems.extend(exc.problems)
-            contacts = previous.contacts if previous else None
-        try:
-            texts: CrisisTexts | None = load_crisis_texts(texts_path)
-        except CrisisTextsInvalid as exc:
-            problems.extend(exc.problems)
-            texts = previous.texts if previous else None
-        for problem in problems:
-            log.error("content.refused", problem=str(problem))
-        return cls(screener, contacts, texts), problems
+        self._executor = executor
 
     async def screen_off_loop(self, text: str) -> Screening:
         """Screen one message on the screener's own thread; never raises.
 
         Embedding a message for the similarity check takes about a millisecond of numpy
         work, which would otherwise hold up every other conversation on the event loop.
-        One thread: the tokenizer and the model are not shared between threads.
+        The app owns the executor: one thread, as the tokenizer and the model are not shared
+        between threads.
         """
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(_SCREENING, self.screen, text)
+            return await loop.run_in_executor(self._executor, self.screen, text)
         except Exception:
             log.exception("safety.screen_failed")
             return Screening(Level.CONCERN, ("screener_error",))

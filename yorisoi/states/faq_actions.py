@@ -1,7 +1,7 @@
 """The FAQ in the conversation: the actions the default flow runs in its FAQ states.
 
-(They live with the flow engine, not in ``yorisoi.faq``: the registry imports them, and
-``yorisoi.faq`` itself imports the flow loader's helpers.)
+(They live with the flow engine, not in ``yorisoi.faq``: they act on a turn of the flow,
+and ``yorisoi.faq`` knows nothing of flows.)
 
 「よくある質問」 shows the categories as quick replies, a category shows its questions, a
 question gets its answer with 「役に立った」/「相談員と話したい」; free text typed in any FAQ
@@ -15,14 +15,16 @@ Every answer given and every 「役に立った」 is kept in the conversation's
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from yorisoi.faq.library import FaqLibrary
+from yorisoi.faq.messages import HUMAN_LABEL, quick_reply
 from yorisoi.line.messages import render_say
 
 if TYPE_CHECKING:
-    from yorisoi.faq.library import FaqLibrary
     from yorisoi.states.engine import Turn
 
 log = structlog.get_logger("yorisoi.faq")
@@ -54,16 +56,13 @@ def _text(turn: Turn, name: str) -> str:
 
 
 def _library(turn: Turn) -> FaqLibrary | None:
-    library = turn.context.faq
+    library: FaqLibrary | None = turn.context.faq
     if library is None:
         turn.messages.append(render_say(turn.texts["faq_unavailable"], turn.context.placeholders))
     return library
 
 
 def _with_human(message: dict[str, Any]) -> dict[str, Any]:
-    # Imported here: yorisoi.faq imports the flow loader, which imports these actions.
-    from yorisoi.faq.library import HUMAN_LABEL, quick_reply
-
     items = message.setdefault("quickReply", {"items": []})["items"]
     if len(items) < MAX_QUICK_REPLIES:
         items.append(quick_reply(HUMAN_LABEL, "choose_human"))
@@ -108,7 +107,12 @@ async def faq_search(turn: Turn) -> None:
     if library is None:
         return
     text = turn.event.text or ""
-    match = library.match(text)
+    if turn.context.matching is None:
+        match = library.match(text)
+    else:
+        # Tokenising and embedding take a few milliseconds of CPU: not on the event loop.
+        loop = asyncio.get_running_loop()
+        match = await loop.run_in_executor(turn.context.matching, library.match, text)
     if match.hit is not None:
         _answer(turn, library, match.hit.id, score=match.score)
         return

@@ -8,8 +8,10 @@ YAML.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from yorisoi.yamlcheck import ContentInvalid
 
 ANY_STATE = "*"
 """The `source` that means "from every state"; a Transition then has `sources == ("*",)`."""
@@ -112,25 +114,5 @@ class Flow:
         ) | frozenset(state.then for state in self.states.values() if state.then)
 
 
-@dataclass(frozen=True, slots=True)
-class FlowProblem:
-    """One reason a flow file was refused; `line` is 1-based, 0 when no line applies."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class FlowInvalid(Exception):
+class FlowInvalid(ContentInvalid):
     """Raised when a flow fails validation; carries every problem found, not just the first."""
-
-    def __init__(self, problems: Iterable[FlowProblem]) -> None:
-        self.problems: list[FlowProblem] = list(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
-
-    def __reduce__(self) -> tuple[type[FlowInvalid], tuple[list[FlowProblem]]]:
-        # Exception pickles its args (here the joined text); rebuild from the problems instead.
-        return (type(self), (self.problems,))

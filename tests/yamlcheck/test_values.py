@@ -1,4 +1,4 @@
-"""The value helpers every content loader shares (states/loader.py): one wording everywhere."""
+"""The value helpers every content loader shares (yorisoi.yamlcheck): one wording everywhere."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from yorisoi.states.loader import (
+from yorisoi.yamlcheck import (
     Problems,
     as_date,
     as_list,
