@@ -16,7 +16,7 @@ from yorisoi.clock import FakeClock
 from yorisoi.content import kinds
 from yorisoi.faq.library import FaqLibrary
 from yorisoi.line.standin import StandIn
-from yorisoi.store.port import Store
+from yorisoi.store.ports import Store
 
 STORE_KINDS = ["sqlite", "mongomock"]
 if os.environ.get("YORISOI_TEST_MONGODB_URI"):

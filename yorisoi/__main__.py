@@ -129,7 +129,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     from yorisoi.admin.staff import StaffInputError, add_staff
     from yorisoi.clock import SystemClock
     from yorisoi.store import open_store
-    from yorisoi.store.port import AlreadyExists
+    from yorisoi.store.records import AlreadyExists
 
     settings = _settings(args)
     if not args.password_stdin:

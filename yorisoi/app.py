@@ -38,7 +38,8 @@ from yorisoi.safety.alerts import RISK_ALERT, OnCall, make_alert_handler
 from yorisoi.schedule import Scheduler
 from yorisoi.schedule.retention import PURGE, PURGE_EVERY, purge_handler
 from yorisoi.store import describe_url, open_store
-from yorisoi.store.port import Store, StoreError, StoreUnavailable
+from yorisoi.store.ports import Store
+from yorisoi.store.records import StoreError, StoreUnavailable
 from yorisoi.tasks import run_background
 from yorisoi.turns.bot import APOLOGY_JOB, EventProcessor
 from yorisoi.turns.effects import Committed, Effects

@@ -18,7 +18,8 @@ from datetime import timedelta
 import structlog
 
 from yorisoi.clock import Clock
-from yorisoi.store.port import Store, StoredEvent, StoreUnavailable
+from yorisoi.store.ports import Store
+from yorisoi.store.records import StoredEvent, StoreUnavailable
 from yorisoi.turns.bot import EventProcessor
 
 log = structlog.get_logger("yorisoi.inbox")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from yorisoi.line.standin import StandIn
     from yorisoi.operators.notices import CaseNotices
     from yorisoi.schedule import Scheduler
-    from yorisoi.store.port import Store
+    from yorisoi.store.ports import Store
     from yorisoi.turns.bot import EventProcessor
     from yorisoi.turns.effects import Effects
     from yorisoi.turns.unit import Changes

@@ -19,7 +19,8 @@ from yorisoi.admin.staff import (
 )
 from yorisoi.clock import FakeClock
 from yorisoi.config import REPO_ROOT
-from yorisoi.store.port import AlreadyExists, StaffMember, Store
+from yorisoi.store.ports import Store
+from yorisoi.store.records import AlreadyExists, StaffMember
 from yorisoi.store.sqlite import SQLiteStore
 
 PASSWORD = "correct horse battery"

@@ -27,7 +27,7 @@ from yorisoi import keys
 from yorisoi.admin.staff import add_staff, hash_password
 from yorisoi.clock import FakeClock
 from yorisoi.config import REPO_ROOT
-from yorisoi.store.port import StaffMember
+from yorisoi.store.records import StaffMember
 
 PASSWORD = "correct horse battery"
 TUESDAY_11_JST = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from harness import ACCESS_TOKEN, CHANNEL_SECRET, SECRET_KEY, Bot, user
 
 from yorisoi import keys
 from yorisoi.__main__ import main
-from yorisoi.store.port import OutboxStatus
+from yorisoi.store.records import OutboxStatus
 
 REPLY = "/v2/bot/message/reply"
 PUSH = "/v2/bot/message/push"

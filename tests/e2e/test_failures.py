@@ -8,7 +8,7 @@ from conftest import BotFactory
 from harness import Bot, run_jobs, user
 
 from yorisoi import keys
-from yorisoi.store.port import EventStatus, StoreUnavailable
+from yorisoi.store.records import EventStatus, StoreUnavailable
 from yorisoi.turns.bot import APOLOGY, EventProcessor
 from yorisoi.turns.unit import TurnLost
 

@@ -17,7 +17,7 @@ from harness import Bot, run_jobs, sign_in_staff, user
 
 from yorisoi import keys
 from yorisoi.config import REPO_ROOT
-from yorisoi.store.port import JobStatus
+from yorisoi.store.records import JobStatus
 
 JST = ZoneInfo("Asia/Tokyo")
 

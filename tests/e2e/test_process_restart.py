@@ -16,7 +16,7 @@ from harness import ACCESS_TOKEN, CHANNEL_SECRET, SECRET_KEY, LinePlatform, user
 
 from yorisoi.config import REPO_ROOT
 from yorisoi.line.eventgen import make_event, sign, webhook_body
-from yorisoi.store.port import EventStatus, OutboxStatus
+from yorisoi.store.records import EventStatus, OutboxStatus
 from yorisoi.store.sqlite import SQLiteStore
 
 

@@ -16,7 +16,7 @@ from harness import Bot, run_jobs, sign_in_staff, to_menu, user
 
 from yorisoi import keys
 from yorisoi.states.engine import FlowEngine
-from yorisoi.store.port import StoreUnavailable
+from yorisoi.store.records import StoreUnavailable
 
 JST = ZoneInfo("Asia/Tokyo")
 ONCALL = "U" + "a" * 32

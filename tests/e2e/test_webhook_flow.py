@@ -7,7 +7,7 @@ import json
 from harness import Bot, user
 
 from yorisoi import keys
-from yorisoi.store.port import EventStatus, OutboxStatus
+from yorisoi.store.records import EventStatus, OutboxStatus
 
 
 async def test_follow_gets_greeting_by_reply(bot: Bot) -> None:

@@ -18,7 +18,7 @@ from yorisoi import keys
 from yorisoi.admin.staff import add_staff
 from yorisoi.clock import FakeClock
 from yorisoi.operators.hub import HUB, QUEUE_SIZE, RESYNC, Hub
-from yorisoi.store.port import StaffMember
+from yorisoi.store.records import StaffMember
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)

@@ -26,7 +26,8 @@ from yorisoi.safety.alerts import (
     risk_alert_job,
 )
 from yorisoi.schedule import Scheduler
-from yorisoi.store.port import Job, Store
+from yorisoi.store.ports import Store
+from yorisoi.store.records import Job
 
 STAFF = user(0xCA11)
 PATIENT = user(0x7F3A)  # the person who wrote; their id must never reach staff

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from yorisoi.clock import FakeClock
-from yorisoi.store.port import Conversation, Store, TurnCommit
+from yorisoi.store.ports import Store
+from yorisoi.store.records import Conversation, TurnCommit
 from yorisoi.turns.effects import Committed, Effects
 from yorisoi.turns.unit import Changes, Draft, TurnLost, copy_conversation
 

@@ -13,7 +13,7 @@ from yorisoi.__main__ import main
 from yorisoi.clock import FakeClock
 from yorisoi.config import REPO_ROOT
 from yorisoi.content import ContentError, ContentLibrary
-from yorisoi.store.port import Store
+from yorisoi.store.ports import Store
 
 
 @pytest.fixture

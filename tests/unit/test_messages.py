@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from yorisoi.clock import FakeClock
 from yorisoi.line.messages import in_requests, summary, text
-from yorisoi.store.port import Conversation, TurnCommit
+from yorisoi.store.records import Conversation, TurnCommit
 from yorisoi.turns.outgoing import add_outgoing
 
 

@@ -19,7 +19,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from yorisoi.domain.people import ROLES, TOPICS
-from yorisoi.store.port import StaffMember, Store
+from yorisoi.store.ports import Store
+from yorisoi.store.records import StaffMember
 
 LOGIN = re.compile(r"[a-z][a-z0-9_.-]{2,31}")
 MIN_PASSWORD = 12

@@ -34,7 +34,8 @@ from yorisoi.content import ContentLibrary
 from yorisoi.domain.people import is_supervising
 from yorisoi.line.events import LineEvent
 from yorisoi.states.engine import Turn
-from yorisoi.store.port import Case, CaseStatus, Conversation, LoggedMessage, StaffMember, Store
+from yorisoi.store.ports import Store
+from yorisoi.store.records import Case, CaseStatus, Conversation, LoggedMessage, StaffMember
 from yorisoi.turns.unit import Change, Changes, Draft, TurnLost
 
 MAX_STAFF_TEXT = 5000  # one LINE text message

@@ -25,15 +25,8 @@ from yorisoi.identity import pseudonym
 from yorisoi.operators.hours import NoOpeningFound
 from yorisoi.safety.alerts import risk_alert_job
 from yorisoi.states.engine import FlowEngine, TurnContext
-from yorisoi.store.port import (
-    Case,
-    CaseStatus,
-    Conversation,
-    Job,
-    Store,
-    TurnCommit,
-    risk_rank,
-)
+from yorisoi.store.ports import Store
+from yorisoi.store.records import Case, CaseStatus, Conversation, Job, TurnCommit, risk_rank
 
 log = structlog.get_logger("yorisoi.cases")
 

@@ -21,7 +21,7 @@ from yorisoi.cases.errors import (
     claimed_by_other,
 )
 from yorisoi.domain.people import TOPICS, YOUTH_AGE_BANDS, is_supervising, sees_topic, visible_to
-from yorisoi.store.port import Case, CaseStatus, Conversation, StaffMember
+from yorisoi.store.records import Case, CaseStatus, Conversation, StaffMember
 
 # On duty counts while the person was seen lately: a request, or an open operator view
 # (its socket re-checks every minute). Closing the laptop ends it within this time.

@@ -44,7 +44,8 @@ from yorisoi.safety.net import SafetyNet
 from yorisoi.states.engine import FlowEngine
 from yorisoi.states.loader import load_flow_text, load_flows, missing_texts
 from yorisoi.states.model import Flow, FlowInvalid
-from yorisoi.store.port import ContentVersion, Store
+from yorisoi.store.ports import Store
+from yorisoi.store.records import ContentVersion
 from yorisoi.yamlcheck import ContentProblem
 
 __all__ = ["DEFAULT_FLOW", "ContentError", "ContentLibrary", "ReloadReport"]

@@ -7,7 +7,7 @@ see this case?) all ask it.
 
 from __future__ import annotations
 
-from yorisoi.store.port import Conversation, StaffMember
+from yorisoi.store.records import Conversation, StaffMember
 
 ROLES = ("responder", "supervisor", "admin")  # lowest first: each role can do what those before can
 TOPICS = ("youth", "mothers", "general")  # the queues: young people, the mothers' line, general

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from yorisoi.store.port import InboundEvent
+from yorisoi.store.records import InboundEvent
 
 MESSAGE_TYPES = frozenset({"text", "sticker", "image", "video", "audio", "file", "location"})
 MEDIA_TYPES = frozenset({"image", "video", "audio", "file"})

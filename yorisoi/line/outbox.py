@@ -36,7 +36,8 @@ import structlog
 
 from yorisoi.clock import Clock
 from yorisoi.line.client import CallResult, LineClient
-from yorisoi.store.port import DeliveryAttempt, OutboxRow, OutboxStatus, Store, StoreUnavailable
+from yorisoi.store.ports import Store
+from yorisoi.store.records import DeliveryAttempt, OutboxRow, OutboxStatus, StoreUnavailable
 
 log = structlog.get_logger("yorisoi.outbox")
 

@@ -17,7 +17,7 @@ from linebot.v3 import SignatureValidator
 
 from yorisoi import keys
 from yorisoi.line.events import MalformedEvent, to_inbound
-from yorisoi.store.port import EventStatus
+from yorisoi.store.records import EventStatus
 
 log = structlog.get_logger("yorisoi.webhook")
 

@@ -27,7 +27,7 @@ from aiohttp import web
 
 from yorisoi import keys
 from yorisoi.domain.people import ROLES, at_least
-from yorisoi.store.port import AuditEntry, StaffMember, StaffSession
+from yorisoi.store.records import AuditEntry, StaffMember, StaffSession
 
 COOKIE = "yorisoi_session"
 ACTIVITY_COOKIE = "yorisoi_active"

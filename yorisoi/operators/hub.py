@@ -41,7 +41,7 @@ from yarl import URL
 from yorisoi import keys
 from yorisoi.domain.people import is_supervising, sees_topic
 from yorisoi.operators.auth import note_presence, signed_in
-from yorisoi.store.port import StaffMember
+from yorisoi.store.records import StaffMember
 
 log = structlog.get_logger("yorisoi.hub")
 

@@ -15,7 +15,8 @@ from typing import Any
 import structlog
 
 from yorisoi.operators.api.shapes import DELIVERY
-from yorisoi.store.port import Conversation, OutboxRow, OutboxStatus, Store
+from yorisoi.store.ports import Store
+from yorisoi.store.records import Conversation, OutboxRow, OutboxStatus
 from yorisoi.turns.effects import Committed
 
 log = structlog.get_logger("yorisoi.operators.notices")

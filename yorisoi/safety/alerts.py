@@ -32,7 +32,7 @@ import structlog
 
 from yorisoi.line.client import CallResult
 from yorisoi.schedule import Handler
-from yorisoi.store.port import Job
+from yorisoi.store.records import Job
 
 __all__ = [
     "RISK_ALERT",

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 import structlog
 
 from yorisoi.clock import Clock
-from yorisoi.store.port import Job, JobStatus, Store, StoreUnavailable
+from yorisoi.store.ports import Store
+from yorisoi.store.records import Job, JobStatus, StoreUnavailable
 
 log = structlog.get_logger("yorisoi.schedule")
 

@@ -8,7 +8,8 @@ import structlog
 
 from yorisoi.clock import Clock
 from yorisoi.schedule import Handler
-from yorisoi.store.port import Job, Store
+from yorisoi.store.ports import Store
+from yorisoi.store.records import Job
 
 log = structlog.get_logger("yorisoi.retention")
 

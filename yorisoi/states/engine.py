@@ -30,7 +30,7 @@ from yorisoi.line.messages import POSTBACK_PREFIX, VALUE_SEPARATOR, render_say
 from yorisoi.states.model import Flow, Say, State
 from yorisoi.states.parts import MAX_THEN_HOPS
 from yorisoi.states.registry import ACTIONS, CONDITIONS
-from yorisoi.store.port import Job
+from yorisoi.store.records import Job
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,12 @@ from yorisoi.line.events import MEDIA_TYPES, LineEvent, decode
 from yorisoi.line.messages import text
 from yorisoi.safety.net import Assessment
 from yorisoi.states.engine import FlowEngine, Turn, TurnContext, parse_postback
-from yorisoi.store.port import (
+from yorisoi.store.ports import Store
+from yorisoi.store.records import (
     Conversation,
     EventStatus,
     Job,
     LoggedMessage,
-    Store,
     StoredEvent,
     TurnCommit,
 )

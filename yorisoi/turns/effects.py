@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from yorisoi.store.port import Case, Conversation
+from yorisoi.store.records import Case, Conversation
 
 log = structlog.get_logger("yorisoi.turns.effects")
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from yorisoi.line.messages import in_requests, summary
-from yorisoi.store.port import LoggedMessage, OutboxRow, TurnCommit
+from yorisoi.store.records import LoggedMessage, OutboxRow, TurnCommit
 
 
 def add_outgoing(

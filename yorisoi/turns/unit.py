@@ -29,7 +29,8 @@ from typing import Any
 import structlog
 
 from yorisoi.clock import Clock
-from yorisoi.store.port import Case, Conversation, Job, LoggedMessage, Store, TurnCommit
+from yorisoi.store.ports import Store
+from yorisoi.store.records import Case, Conversation, Job, LoggedMessage, TurnCommit
 from yorisoi.turns.effects import Committed, Effects
 from yorisoi.turns.outgoing import add_outgoing
 

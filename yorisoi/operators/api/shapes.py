@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from yorisoi.identity import pseudonym
 from yorisoi.operators.shifts import ShiftPattern
-from yorisoi.store.port import Conversation, LoggedMessage, OutboxStatus, StaffMember, Store
+from yorisoi.store.ports import Store
+from yorisoi.store.records import Conversation, LoggedMessage, OutboxStatus, StaffMember
 from yorisoi.turns.outgoing import outbox_id_of
 
 SHIFT_DAYS = 7  # how far ahead staff see shifts

@@ -24,7 +24,7 @@ from yorisoi.operators.auth import (
 )
 from yorisoi.operators.hub import HUB
 from yorisoi.operators.shifts import JAPAN
-from yorisoi.store.port import StaffMember
+from yorisoi.store.records import StaffMember
 
 
 async def json_object(request: web.Request) -> dict[str, Any] | None:
