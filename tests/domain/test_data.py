@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yorisoi.domain.data import RECENT_KEPT, ConversationData, Intake
+from yorisoi.domain.data import ConversationData, Intake
 
 
 def test_stored_data_reads_and_writes_back_unchanged() -> None:
@@ -53,6 +53,6 @@ def test_a_copy_is_independent() -> None:
 
 def test_recent_lists_keep_the_newest() -> None:
     items: list[dict[str, object]] = []
-    for n in range(RECENT_KEPT + 5):
-        items = ConversationData.keep_recent(items, {"n": n})
-    assert len(items) == RECENT_KEPT and items[-1] == {"n": RECENT_KEPT + 4}
+    for n in range(25):
+        items = ConversationData.keep_recent(items, {"n": n}, 20)
+    assert len(items) == 20 and items[0] == {"n": 5} and items[-1] == {"n": 24}

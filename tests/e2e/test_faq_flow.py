@@ -48,8 +48,8 @@ async def test_category_path_reaches_an_answer_with_feedback_buttons(bot: Bot) -
     assert "教えてくれて ありがとう" in bot.texts(u)[-1]
     conversation = await bot.app[keys.STORE].load_conversation(u)
     assert conversation is not None
-    assert conversation.data["faq_answers"][-1]["id"] == "youth.apartment"
-    assert conversation.data["faq_helpful"][-1]["id"] == "youth.apartment"
+    assert conversation.data.faq_answers[-1]["id"] == "youth.apartment"
+    assert conversation.data.faq_helpful[-1]["id"] == "youth.apartment"
 
 
 async def test_free_text_is_matched_and_chat_is_not_answered(bot: Bot) -> None:

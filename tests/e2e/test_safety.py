@@ -125,7 +125,7 @@ async def test_concern_gets_one_check_in_and_the_menu_keeps_its_buttons(bot: Bot
     assert "話してくれて" in sent[3].message["text"]
     assert sent[4].message["text"].startswith("どうしますか") and "quickReply" in sent[4].message
     conversation = await bot.app[keys.STORE].load_conversation(u)
-    assert conversation is not None and conversation.data["risk"] == "concern"
+    assert conversation is not None and conversation.data.risk == "concern"
 
 
 async def test_a_second_concern_within_a_day_counts_as_high_once(bot: Bot) -> None:

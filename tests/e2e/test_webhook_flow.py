@@ -23,7 +23,7 @@ async def test_follow_gets_greeting_by_reply(bot: Bot) -> None:
     replies = [r for r in bot.standin.requests if r.path == "/v2/bot/message/reply"]
     assert len(replies) == 1
     conv = await bot.app[keys.STORE].load_conversation(u)
-    assert conv is not None and conv.state == "greeting" and "terms_shown_at" in conv.data
+    assert conv is not None and conv.state == "greeting" and conv.data.terms_shown_at is not None
 
 
 async def test_text_in_menu_shows_menu_again(bot: Bot) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from yorisoi.clock import FakeClock
+from yorisoi.domain.data import ConversationData
 from yorisoi.line.events import LineEvent
 from yorisoi.states.engine import FlowEngine, Turn
 from yorisoi.states.loader import load_flow_text
@@ -43,8 +46,9 @@ def engine() -> FlowEngine:
     return FlowEngine(load_flow_text(FLOW, "states/tiny.yaml"))
 
 
-def turn(state: str, event: LineEvent, data: dict | None = None) -> Turn:
-    return Turn(event=event, now=FakeClock().now(), state=state, data=data or {})
+def turn(state: str, event: LineEvent, data: dict[str, Any] | None = None) -> Turn:
+    stored = ConversationData.from_dict(data)
+    return Turn(event=event, now=FakeClock().now(), state=state, data=stored)
 
 
 def ev(kind: str, **fields: object) -> LineEvent:
@@ -62,7 +66,7 @@ async def test_follow_says_texts_in_order_and_runs_actions() -> None:
         "data": "yorisoi:t=talk",
         "displayText": "はなす",
     }
-    assert "terms_shown_at" in t.data
+    assert t.data.terms_shown_at is not None
 
 
 async def test_conditions_pick_the_transition() -> None:

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from yorisoi.clock import FakeClock
+from yorisoi.domain.data import ConversationData
 from yorisoi.faq.match import Match
 from yorisoi.line.events import LineEvent
 from yorisoi.states.engine import Turn, TurnContext
@@ -36,7 +37,7 @@ def typed(text: str, context: TurnContext) -> Turn:
         event=event,
         now=FakeClock().now(),
         state="faq_search",
-        data={},
+        data=ConversationData(),
         context=context,
         texts={"faq_did_you_mean": Say("もしかして")},
     )

@@ -7,6 +7,7 @@ from textwrap import dedent
 import pytest
 
 from yorisoi.clock import FakeClock
+from yorisoi.domain.data import ConversationData
 from yorisoi.line.events import LineEvent
 from yorisoi.line.messages import postback_data
 from yorisoi.states.engine import FlowEngine, Turn, TurnContext, parse_postback
@@ -78,7 +79,11 @@ def event(**fields: object) -> LineEvent:
 
 def turn(state: str, ev: LineEvent, **context: object) -> Turn:
     return Turn(
-        event=ev, now=FakeClock().now(), state=state, data={}, context=TurnContext(**context)
+        event=ev,
+        now=FakeClock().now(),
+        state=state,
+        data=ConversationData(),
+        context=TurnContext(**context),
     )  # type: ignore[arg-type]
 
 
@@ -99,7 +104,7 @@ async def test_a_tapped_value_reaches_the_action_and_then_decides_at_once() -> N
         )
     )
     assert done.state == "young" and done.entered == ["decide", "young"]
-    assert done.data["intake"]["age_band"] == "16-17"
+    assert done.data.intake.age_band == "16-17"
     assert done.messages[-1]["text"] == "わかりました。2人 まっています。"
 
 
@@ -108,7 +113,7 @@ async def test_a_typed_label_carries_its_value_too() -> None:
     done = await engine.run(
         turn("menu", event(type="message", message_type="text", text="16〜17さい"))
     )
-    assert done.state == "young" and done.data["intake"]["age_band"] == "16-17"
+    assert done.state == "young" and done.data.intake.age_band == "16-17"
 
 
 async def test_without_the_condition_the_next_transition_is_taken() -> None:

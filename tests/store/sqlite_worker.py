@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from yorisoi.clock import SystemClock
+from yorisoi.domain.data import ConversationData
 from yorisoi.store.records import Conversation, OutboxRow, TurnCommit
 from yorisoi.store.sqlite import SQLiteStore
 
@@ -37,11 +38,13 @@ async def advance_many(path: str, worker: int, turns: int) -> int:
                     flow="default",
                     state="menu",
                     version=conv.version,
-                    data={
-                        **conv.data,
-                        "n": conv.data.get("n", 0) + 1,
-                        f"w{worker}": conv.data.get(f"w{worker}", 0) + 1,
-                    },
+                    data=ConversationData.from_dict(
+                        {
+                            **conv.data.to_dict(),
+                            "n": conv.data.extra.get("n", 0) + 1,
+                            f"w{worker}": conv.data.extra.get(f"w{worker}", 0) + 1,
+                        }
+                    ),
                     applied_events=conv.applied_events,
                 )
                 row = OutboxRow(

@@ -11,6 +11,7 @@ from typing import cast
 import pytest
 
 from yorisoi.clock import FakeClock
+from yorisoi.domain.data import ConversationData
 from yorisoi.store.ports import Inspection, Store
 from yorisoi.store.records import (
     AlreadyExists,
@@ -100,7 +101,7 @@ async def commit(
         flow=conv.flow,
         state=state,
         version=conv.version,
-        data=dict(conv.data),
+        data=conv.data.copy(),
         blocked=conv.blocked,
         applied_events=list(conv.applied_events),
     )
@@ -228,7 +229,7 @@ async def test_two_new_conversations_race(store: Store, clock: FakeClock) -> Non
 
 async def test_turn_saves_data_blocked_messages_and_jobs(store: Store, clock: FakeClock) -> None:
     conv = fresh()
-    conv.data = {"terms_shown_at": "now", "nested": {"n": 1}}
+    conv.data = ConversationData.from_dict({"terms_shown_at": "now", "nested": {"n": 1}})
     conv.blocked = True
     log = [
         LoggedMessage(
@@ -261,7 +262,7 @@ async def test_turn_saves_data_blocked_messages_and_jobs(store: Store, clock: Fa
     assert await commit(store, clock, conv, state="menu", messages=log, jobs=[job])
     saved = await store.load_conversation(USER_A)
     assert saved is not None
-    assert saved.data == {"terms_shown_at": "now", "nested": {"n": 1}} and saved.blocked
+    assert saved.data.to_dict() == {"terms_shown_at": "now", "nested": {"n": 1}} and saved.blocked
     assert await store.is_blocked(USER_A) and not await store.is_blocked(USER_B)
     got = await store.conversation_messages(USER_A)
     assert [(m.direction, m.text) for m in got] == [("in", "つらい"), ("out", "うん")]

@@ -34,11 +34,11 @@ async def test_processes_never_lose_an_update(tmp_path: Path) -> None:
         for user_id in USERS:
             conv = await store.load_conversation(user_id)
             assert conv is not None
-            assert conv.version == conv.data["n"]
+            assert conv.version == conv.data.extra["n"]
             rows = await store.outbox_rows(user_id)
             # one outbox row per committed turn, versions 1..n without a gap or a double
             assert [r.version for r in rows] == list(range(1, conv.version + 1))
-            total += conv.data["n"]
+            total += conv.data.extra["n"]
         assert total == PROCESSES * TURNS
     finally:
         await store.close()

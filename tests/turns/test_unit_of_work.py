@@ -66,13 +66,13 @@ async def test_a_lost_race_runs_the_change_again_on_the_state_that_won(
         seen_states.append(draft.loaded.state)
         if len(seen_states) == 1:
             await saved(store, clock, "U1", "vent")  # another turn commits meanwhile
-        draft.conversation.data["seen"] = draft.loaded.state
+        draft.conversation.data.extra["seen"] = draft.loaded.state
 
     outcome = await changes.apply(change, user_id="U1")
     stored = await store.load_conversation("U1")
     assert outcome.committed and stored is not None
     assert seen_states == ["menu", "vent"]
-    assert stored.data["seen"] == "vent" and stored.version == 3
+    assert stored.data.extra["seen"] == "vent" and stored.version == 3
 
 
 async def test_a_change_that_always_loses_raises_turn_lost_and_saves_nothing(

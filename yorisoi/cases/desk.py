@@ -107,7 +107,7 @@ class CaseDesk:
             mode=mode,
             opened_at=now,
             waiting_since=now,
-            risk=str(conversation.data.get("risk", "none")),
+            risk=conversation.data.risk or "none",
             night=not context.open_now,
             last_message_at=now,
         )

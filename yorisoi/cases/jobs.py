@@ -40,10 +40,10 @@ class CaseJobs:
                 draft.skip()  # closed before the morning: a responder has talked with them
             elif case.staff_replied_at is not None and case.staff_replied_at >= since:
                 draft.skip()  # a responder answered already: no morning message
-            elif conversation.data.get("morning_sent_on") == today:
+            elif conversation.data.morning_sent_on == today:
                 draft.skip()  # one morning message per user per morning
             else:
-                conversation.data["morning_sent_on"] = today
+                conversation.data.morning_sent_on = today
                 case.morning_sent_at = draft.now
                 engine = self._content.engine(conversation.flow)
                 draft.say([engine.text("morning_reply", TurnContext())])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from yorisoi.cases.errors import (
     CaseConflict,
@@ -20,6 +19,7 @@ from yorisoi.cases.errors import (
     already_closed,
     claimed_by_other,
 )
+from yorisoi.domain.data import ConversationData
 from yorisoi.domain.people import TOPICS, YOUTH_AGE_BANDS, is_supervising, sees_topic, visible_to
 from yorisoi.store.records import Case, CaseStatus, Conversation, StaffMember
 
@@ -29,14 +29,13 @@ PRESENCE = timedelta(minutes=3)
 MAX_SENDER_NAME = 20  # LINE's limit for sender.name
 
 
-def topic_of(data: dict[str, Any], mode: str) -> str:
+def topic_of(data: ConversationData, mode: str) -> str:
     """Return the queue a new case goes to: the mothers' line, young people, or general."""
-    topic = data.get("topic")
-    if topic in TOPICS:
-        return str(topic)
+    if data.topic in TOPICS:
+        return data.topic
     if mode == "vent":
         return "mothers"
-    if (data.get("intake") or {}).get("age_band") in YOUTH_AGE_BANDS:
+    if data.intake.age_band in YOUTH_AGE_BANDS:
         return "youth"
     return "general"
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-RECENT_KEPT = 20  # FAQ answers, 「役に立った」 and feedback kept per conversation
-
 
 @dataclass(slots=True)
 class Intake:
@@ -111,9 +109,11 @@ class ConversationData:
         return ConversationData.from_dict(self.to_dict())
 
     @staticmethod
-    def keep_recent(items: list[dict[str, Any]], item: dict[str, Any]) -> list[dict[str, Any]]:
-        """Return ``items`` with ``item`` added, keeping the newest ``RECENT_KEPT``."""
-        return [*items, item][-RECENT_KEPT:]
+    def keep_recent(
+        items: list[dict[str, Any]], item: dict[str, Any], kept: int
+    ) -> list[dict[str, Any]]:
+        """Return ``items`` with ``item`` added, keeping the newest ``kept``."""
+        return [*items, item][-kept:]
 
 
 _OPTIONAL = ("topic", "terms_shown_at", "risk", "checked_in_at", "morning_sent_on")

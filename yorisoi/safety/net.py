@@ -25,6 +25,7 @@ from typing import Any
 
 import structlog
 
+from yorisoi.domain.data import ConversationData
 from yorisoi.safety.contacts import CrisisContacts
 from yorisoi.safety.crisis import CrisisTexts, check_in_message, crisis_messages
 from yorisoi.safety.lexicon import Level
@@ -96,12 +97,12 @@ class SafetyNet:
             log.exception("safety.screen_failed")
             return Screening(Level.CONCERN, ("screener_error",))
 
-    def assess(self, data: dict[str, Any], screening: Screening, now: datetime) -> Assessment:
+    def assess(self, data: ConversationData, screening: Screening, now: datetime) -> Assessment:
         """Record a screened message in the conversation's data and say what to do."""
-        previous_level = _level(data.get("risk"))
+        previous_level = _level(data.risk)
         signals = [
             (_level(level), datetime.fromisoformat(at))
-            for level, at in data.get("risk_signals", [])
+            for level, at in data.risk_signals
             if now - datetime.fromisoformat(at) <= REPEAT_WINDOW
         ]
         counted = screening.level if _is_signal(screening) else Level.NONE
@@ -111,15 +112,15 @@ class SafetyNet:
         level = max(level, previous_level, key=lambda item: item.rank)
         if screening.level.rank >= Level.CONCERN.rank and _is_signal(screening):
             signals.append((screening.level, now))
-        data["risk"] = level.value
-        data["risk_signals"] = [[lv.value, at.isoformat()] for lv, at in signals][-SIGNALS_KEPT:]
+        data.risk = level.value
+        data.risk_signals = [[lv.value, at.isoformat()] for lv, at in signals][-SIGNALS_KEPT:]
         escalated = level is Level.HIGH and previous_level is not Level.HIGH
         crisis = screening.level is Level.HIGH or (escalated and screening.level is Level.CONCERN)
         check_in = False
         if not crisis and screening.level is Level.CONCERN:
-            last = data.get("checked_in_at")
+            last = data.checked_in_at
             if last is None or now - datetime.fromisoformat(last) >= CHECK_IN_EVERY:
-                data["checked_in_at"] = now.isoformat()
+                data.checked_in_at = now.isoformat()
                 check_in = True
         return Assessment(screening.level, level, screening.reasons, crisis, check_in)
 

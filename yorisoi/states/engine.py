@@ -25,6 +25,7 @@ from urllib.parse import unquote
 from transitions.core import EventData
 from transitions.extensions.asyncio import AsyncMachine
 
+from yorisoi.domain.data import ConversationData
 from yorisoi.line.events import LineEvent
 from yorisoi.line.messages import POSTBACK_PREFIX, VALUE_SEPARATOR, render_say
 from yorisoi.states.model import Flow, Say, State
@@ -55,7 +56,7 @@ class Turn:
     event: LineEvent
     now: datetime
     state: str
-    data: dict[str, Any]
+    data: ConversationData
     context: TurnContext = field(default_factory=TurnContext)
     messages: list[dict[str, Any]] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)

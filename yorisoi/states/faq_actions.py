@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from yorisoi.domain.data import ConversationData
+from yorisoi.domain.people import YOUTH_AGE_BANDS, is_minor
 from yorisoi.faq.library import FaqLibrary
 from yorisoi.faq.messages import HUMAN_LABEL, quick_reply
 from yorisoi.line.messages import render_say
@@ -31,24 +33,18 @@ log = structlog.get_logger("yorisoi.faq")
 
 KEPT = 30  # answers remembered per conversation for tuning
 MAX_QUICK_REPLIES = 13
-YOUTH_BANDS = frozenset({"under13", "13-15", "16-17", "18-19", "20s"})
-MINOR_BANDS = frozenset({"under13", "13-15", "16-17"})
 
 
-def audience_of(data: dict[str, Any]) -> str | None:
+def audience_of(data: ConversationData) -> str | None:
     """Return whose menus to show first: youth, mothers, or None (everyone's)."""
-    if data.get("topic") == "mothers":
+    if data.topic == "mothers":
         return "mothers"
-    band = (data.get("intake") or {}).get("age_band")
-    return "youth" if band in YOUTH_BANDS else None
+    return "youth" if data.intake.age_band in YOUTH_AGE_BANDS else None
 
 
-def minor_of(data: dict[str, Any]) -> bool | None:
+def minor_of(data: ConversationData) -> bool | None:
     """Return True/False when the user told their age band, None when unknown."""
-    band = (data.get("intake") or {}).get("age_band")
-    if band in (None, "declined"):
-        return None
-    return band in MINOR_BANDS
+    return is_minor(data.intake.age_band)
 
 
 def _text(turn: Turn, name: str) -> str:
@@ -125,15 +121,13 @@ async def faq_search(turn: Turn) -> None:
 
 async def record_faq_feedback(turn: Turn) -> None:
     """Keep 「役に立った」 for the entry it was tapped under."""
-    feedback = list(turn.data.get("faq_helpful") or [])
-    feedback.append({"id": turn.value, "at": turn.now.isoformat()})
-    turn.data["faq_helpful"] = feedback[-KEPT:]
+    helpful = {"id": turn.value, "at": turn.now.isoformat()}
+    turn.data.faq_helpful = ConversationData.keep_recent(turn.data.faq_helpful, helpful, KEPT)
     log.info("faq.helpful", faq_id=turn.value)
 
 
 def _answer(turn: Turn, library: FaqLibrary, entry_id: str, *, score: float | None) -> None:
     turn.messages.extend(library.answer_messages(entry_id, minor=minor_of(turn.data)))
-    answers = list(turn.data.get("faq_answers") or [])
-    answers.append({"id": entry_id, "score": score, "at": turn.now.isoformat()})
-    turn.data["faq_answers"] = answers[-KEPT:]
+    answer = {"id": entry_id, "score": score, "at": turn.now.isoformat()}
+    turn.data.faq_answers = ConversationData.keep_recent(turn.data.faq_answers, answer, KEPT)
     log.info("faq.answer", faq_id=entry_id, score=score, version=library.version[:12])

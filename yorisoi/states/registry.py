@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from yorisoi.domain.data import ConversationData
+from yorisoi.domain.people import DECLINED, MINOR_AGE_BANDS
 from yorisoi.states import faq_actions as faq
 
 if TYPE_CHECKING:
@@ -47,13 +49,12 @@ Condition = Callable[["Turn"], bool]
 
 # Intake answers: the trigger of a quick reply says which question it answers.
 INTAKE_FIELDS = {"intake_age": "age_band", "intake_gender": "gender", "intake_pref": "prefecture"}
-MINOR_AGE_BANDS = frozenset({"under13", "13-15", "16-17"})
-DECLINED = "declined"
+FEEDBACK_KEPT = 20  # answers to the after-case question kept per conversation
 
 
 async def record_terms_shown(turn: Turn) -> None:
     """Remember when the terms of use were shown, so staff can see the user was told."""
-    turn.data["terms_shown_at"] = turn.now.isoformat()
+    turn.data.terms_shown_at = turn.now.isoformat()
 
 
 async def record_intake(turn: Turn) -> None:
@@ -61,23 +62,18 @@ async def record_intake(turn: Turn) -> None:
     field = INTAKE_FIELDS.get(turn.trigger or "")
     if field is None:
         return
-    intake = dict(turn.data.get("intake") or {})
-    intake[field] = turn.value or DECLINED
-    turn.data["intake"] = intake
+    setattr(turn.data.intake, field, turn.value or DECLINED)
 
 
 async def finish_intake(turn: Turn) -> None:
     """Mark the intake as done, so that it is asked once per user."""
-    intake = dict(turn.data.get("intake") or {})
-    intake.setdefault("done_at", turn.now.isoformat())
-    turn.data["intake"] = intake
+    if turn.data.intake.done_at is None:
+        turn.data.intake.done_at = turn.now.isoformat()
 
 
 async def skip_intake(turn: Turn) -> None:
     """The user skipped the remaining questions: keep what was answered, ask no more."""
-    intake = dict(turn.data.get("intake") or {})
-    intake["skipped"] = True
-    turn.data["intake"] = intake
+    turn.data.intake.skipped = True
     await finish_intake(turn)
 
 
@@ -98,14 +94,13 @@ async def open_message_case(turn: Turn) -> None:
 
 async def start_venting(turn: Turn) -> None:
     """Remember that the user chose venting (モヤモヤを話す): it sets the case's topic."""
-    turn.data["topic"] = "mothers"
+    turn.data.topic = "mothers"
 
 
 async def record_feedback(turn: Turn) -> None:
     """Keep the answer to the optional question after a case ("how did it feel to talk?")."""
-    feedback = list(turn.data.get("feedback") or [])
-    feedback.append({"at": turn.now.isoformat(), "answer": turn.value or DECLINED})
-    turn.data["feedback"] = feedback[-20:]
+    answer = {"at": turn.now.isoformat(), "answer": turn.value or DECLINED}
+    turn.data.feedback = ConversationData.keep_recent(turn.data.feedback, answer, FEEDBACK_KEPT)
 
 
 def is_unblocked(turn: Turn) -> bool:
@@ -115,17 +110,17 @@ def is_unblocked(turn: Turn) -> bool:
 
 def has_seen_terms(turn: Turn) -> bool:
     """True if this user was already shown the terms of use."""
-    return "terms_shown_at" in turn.data
+    return turn.data.terms_shown_at is not None
 
 
 def intake_done(turn: Turn) -> bool:
     """True once the intake was answered or skipped (it is asked once per user)."""
-    return "done_at" in (turn.data.get("intake") or {})
+    return turn.data.intake.done
 
 
 def is_minor(turn: Turn) -> bool:
     """True if the user said they are under 18."""
-    return (turn.data.get("intake") or {}).get("age_band") in MINOR_AGE_BANDS
+    return turn.data.intake.age_band in MINOR_AGE_BANDS
 
 
 def within_hours(turn: Turn) -> bool:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from yorisoi.domain.data import ConversationData
+
 
 class StoreError(Exception):
     """Raised when the store refuses an operation for a reason the caller can act on."""
@@ -225,7 +227,7 @@ class Conversation:
     flow: str
     state: str
     version: int = 0
-    data: dict[str, Any] = field(default_factory=dict)
+    data: ConversationData = field(default_factory=ConversationData)
     blocked: bool = False
     applied_events: list[str] = field(default_factory=list)
     created_at: datetime | None = None

@@ -19,6 +19,7 @@ from yorisoi.cases.desk import CaseDesk
 from yorisoi.cases.rules import topic_of
 from yorisoi.clock import Clock, from_ms
 from yorisoi.content import ContentLibrary
+from yorisoi.domain.data import ConversationData
 from yorisoi.domain.people import is_minor
 from yorisoi.identity import user_key
 from yorisoi.line.events import MEDIA_TYPES, LineEvent, decode
@@ -103,7 +104,7 @@ class EventProcessor:
             # Whatever broke, a message showing risk to life still gets the crisis contacts.
             safety = self._content.safety
             loaded = await self._store.load_conversation(event.user_id)
-            data = dict(loaded.data) if loaded is not None else {}
+            data = loaded.data.copy() if loaded is not None else ConversationData()
             assessment = safety.assess(data, safety.screen(event.text), now)
             if assessment.crisis:
                 messages = safety.crisis_reply(
@@ -264,9 +265,7 @@ class EventProcessor:
         staffed = context.open_now and self._desk.someone_sees(
             context, topic_of(conversation.data, "message")
         )
-        intake = conversation.data.get("intake") or {}
-        band = intake.get("age_band")
-        minor = is_minor(band)
+        minor = is_minor(conversation.data.intake.age_band)
         messages = self._content.safety.crisis_reply(
             assessment,
             now=commit.now,

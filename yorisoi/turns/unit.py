@@ -202,7 +202,7 @@ def copy_conversation(conversation: Conversation) -> Conversation:
         flow=conversation.flow,
         state=conversation.state,
         version=conversation.version,
-        data=dict(conversation.data),
+        data=conversation.data.copy(),
         blocked=conversation.blocked,
         applied_events=list(conversation.applied_events),
         created_at=conversation.created_at,

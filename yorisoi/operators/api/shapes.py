@@ -24,7 +24,7 @@ def summary(conversation: Conversation, secret_key: str) -> dict[str, Any]:
     """Return what the queue shows of a conversation: pseudonym only, never the LINE id."""
     case = conversation.case
     assert case is not None
-    intake = conversation.data.get("intake") or {}
+    intake = conversation.data.intake
     return {
         "id": conversation.ref,
         "pseudonym": pseudonym(conversation.user_id, secret_key),
@@ -43,7 +43,11 @@ def summary(conversation: Conversation, secret_key: str) -> dict[str, Any]:
             if case.assigned_to
             else None
         ),
-        "intake": {key: intake.get(key) for key in ("age_band", "gender", "prefecture")},
+        "intake": {
+            "age_band": intake.age_band,
+            "gender": intake.gender,
+            "prefecture": intake.prefecture,
+        },
         "alerted": case.alerted_at is not None,
         "blocked": conversation.blocked,
         "version": conversation.version,

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pymongo.errors import BulkWriteError
 
+from yorisoi.domain.data import ConversationData
 from yorisoi.store.records import (
     Case,
     Conversation,
@@ -93,8 +94,9 @@ def duplicates_only(exc: BulkWriteError) -> set[int]:
 def conversation_from(doc: Doc) -> Conversation:
     """Build a Conversation from its document (the case is kept as ``Case.to_dict`` data)."""
     case = doc.get("case")
-    plain = {k: v for k, v in doc.items() if k not in ("case", "ref")}
+    plain = {k: v for k, v in doc.items() if k not in ("case", "ref", "data")}
     conversation = from_doc(Conversation, plain, "user_id")
+    conversation.data = ConversationData.from_dict(doc.get("data"))
     conversation.ref = doc.get("ref") or ""
     conversation.case = Case.from_dict(case) if case else None
     return conversation

@@ -107,7 +107,7 @@ class MongoTurns(MongoBase):
             "case_closed": db_time(keys.closed) if keys.closed else None,
             "flow": conv.flow,
             "state": conv.state,
-            "data": conv.data,
+            "data": conv.data.to_dict(),
             "blocked": conv.blocked,
             "applied_events": applied,
             "version": version,

@@ -65,7 +65,7 @@ class SQLiteConversations(SQLiteBase):
             values = (
                 conv.flow,
                 conv.state,
-                dumps(conv.data),
+                dumps(conv.data.to_dict()),
                 int(conv.blocked),
                 dumps(applied),
                 now_ms,

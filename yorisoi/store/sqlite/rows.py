@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime
 
 from yorisoi.clock import from_ms, to_ms
+from yorisoi.domain.data import ConversationData
 from yorisoi.store.records import (
     Case,
     ContentVersion,
@@ -109,7 +110,7 @@ def conversation_from(r: sqlite3.Row) -> Conversation:
         flow=r["flow"],
         state=r["state"],
         version=r["version"],
-        data=json.loads(r["data"]),
+        data=ConversationData.from_dict(json.loads(r["data"])),
         blocked=bool(r["blocked"]),
         applied_events=json.loads(r["applied_events"]),
         created_at=dt(r["created_ms"]),
