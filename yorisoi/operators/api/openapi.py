@@ -8,118 +8,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from yorisoi.operators.api.schemas import (
+    CONVERSATION,
+    CSRF,
+    ME,
+    MESSAGE,
+    NOTE,
+    REF,
+    SHIFT,
+    SHIFT_FIELDS,
+    SUMMARY,
+    SUMMARY_SCHEMA,
+    body,
+    responses,
+)
 from yorisoi.operators.auth import COOKIE
 
 QUEUE_VIEWS = ("waiting", "active", "closed", "mine", "open")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_CLOSE_NOTE = 2000
-
-_ERROR = {"$ref": "#/components/schemas/Error"}
-_ME = {"$ref": "#/components/schemas/Me"}
-_SHIFT = {
-    "type": "object",
-    "required": ["start", "end", "label"],
-    "properties": {
-        "start": {"type": "string", "format": "date-time"},
-        "end": {"type": "string", "format": "date-time"},
-        "label": {"type": "string", "description": "e.g. 11/24(火) 22:00–翌02:00"},
-    },
-}
-_SHIFT_FIELDS = {
-    "shift_timezone": {
-        "type": ["string", "null"],
-        "description": "the zone the shifts are written in (operators/shifts.yaml)",
-    },
-    "on_shift_now": {"type": "boolean", "description": "by the plan; on_duty decides handoffs"},
-}
-
-
-def _responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
-    answers: dict[str, Any] = {
-        "200": {"description": "OK", "content": {"application/json": {"schema": ok}}}
-    }
-    for status in errors:
-        answers[str(status)] = {
-            "description": "error",
-            "content": {"application/json": {"schema": _ERROR}},
-        }
-    return answers
-
-
-_CSRF = [{"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"type": "string"}}]
-_REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}}
-_SUMMARY = {"$ref": "#/components/schemas/Conversation"}
-_CONVERSATION = {"type": "object", "properties": {"conversation": _SUMMARY}}
-_MESSAGE = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "direction": {"enum": ["in", "out"]},
-        "author": {"enum": ["user", "bot", "staff"]},
-        "staff": {"type": ["string", "null"]},
-        "kind": {"type": "string"},
-        "text": {"type": ["string", "null"]},
-        "at": {"type": "string", "format": "date-time"},
-        "delivery": {
-            "enum": ["queued", "sent", "failed", "waiting_quota", "uncertain", "skipped", None]
-        },
-    },
-}
-_NOTE = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "author": {"type": ["string", "null"]},
-        "text": {"type": "string"},
-        "at": {"type": "string", "format": "date-time"},
-    },
-}
-_TIME = {"type": ["string", "null"], "format": "date-time"}
-_SUMMARY_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string", "description": "staff-facing id; never the LINE user id"},
-        "pseudonym": {"type": "string"},
-        "topic": {"enum": ["youth", "mothers", "general"]},
-        "mode": {"enum": ["handoff", "vent", "message"]},
-        "status": {"enum": ["waiting", "active", "closed"]},
-        "risk": {"enum": ["none", "concern", "high"]},
-        "night": {"type": "boolean"},
-        "opened_at": _TIME,
-        "waiting_since": _TIME,
-        "claimed_at": _TIME,
-        "closed_at": _TIME,
-        "last_message_at": _TIME,
-        "assigned": {
-            "type": ["object", "null"],
-            "properties": {"id": {"type": "string"}, "display_name": {"type": "string"}},
-        },
-        "intake": {
-            "type": "object",
-            "properties": {
-                "age_band": {"type": ["string", "null"]},
-                "gender": {"type": ["string", "null"]},
-                "prefecture": {"type": ["string", "null"]},
-            },
-        },
-        "alerted": {"type": "boolean"},
-        "blocked": {"type": "boolean"},
-        "version": {"type": "integer"},
-    },
-}
-
-
-def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {
-        "required": bool(required),
-        "content": {
-            "application/json": {
-                "schema": {"type": "object", "required": required, "properties": properties}
-            }
-        },
-    }
-
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -132,7 +40,7 @@ OPENAPI: dict[str, Any] = {
                 "required": ["error", "message"],
                 "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
             },
-            "Conversation": _SUMMARY_SCHEMA,
+            "Conversation": SUMMARY_SCHEMA,
             "Me": {
                 "type": "object",
                 "required": ["login", "display_name", "role", "on_duty"],
@@ -164,10 +72,10 @@ OPENAPI: dict[str, Any] = {
                         }
                     },
                 },
-                "responses": _responses(
+                "responses": responses(
                     {
                         "type": "object",
-                        "properties": {"csrf_token": {"type": "string"}, "staff": _ME},
+                        "properties": {"csrf_token": {"type": "string"}, "staff": ME},
                     },
                     400,
                     401,
@@ -179,25 +87,25 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "summary": "End the session",
                 "security": [{"session": []}],
-                "parameters": _CSRF,
-                "responses": _responses({"type": "object"}, 401, 403),
+                "parameters": CSRF,
+                "responses": responses({"type": "object"}, 401, 403),
             }
         },
         "/api/me": {
             "get": {
                 "summary": "The signed-in staff member, with their shifts of the coming 7 days",
                 "security": [{"session": []}],
-                "responses": _responses(
+                "responses": responses(
                     {
                         "allOf": [
-                            _ME,
+                            ME,
                             {
                                 "type": "object",
                                 "properties": {
-                                    **_SHIFT_FIELDS,
+                                    **SHIFT_FIELDS,
                                     "shifts_local": {
                                         "type": "array",
-                                        "items": _SHIFT,
+                                        "items": SHIFT,
                                         "description": "in the member's own time zone",
                                     },
                                 },
@@ -238,12 +146,12 @@ OPENAPI: dict[str, Any] = {
                         "schema": {"type": "string"},
                     },
                 ],
-                "responses": _responses(
+                "responses": responses(
                     {
                         "type": "object",
                         "required": ["conversations", "total", "next_cursor"],
                         "properties": {
-                            "conversations": {"type": "array", "items": _SUMMARY},
+                            "conversations": {"type": "array", "items": SUMMARY},
                             "total": {
                                 "type": "integer",
                                 "description": "cases in the whole view, not in this page",
@@ -263,21 +171,21 @@ OPENAPI: dict[str, Any] = {
             "get": {
                 "summary": "Open cases counted by status, topic and risk (supervisor)",
                 "security": [{"session": []}],
-                "responses": _responses({"type": "object"}, 401, 403),
+                "responses": responses({"type": "object"}, 401, 403),
             }
         },
         "/api/conversations/{ref}": {
             "get": {
                 "summary": "One conversation's thread and notes (audited; marks the user's messages read)",
                 "security": [{"session": []}],
-                "parameters": [_REF],
-                "responses": _responses(
+                "parameters": [REF],
+                "responses": responses(
                     {
                         "type": "object",
                         "properties": {
-                            "conversation": _SUMMARY,
-                            "messages": {"type": "array", "items": _MESSAGE},
-                            "notes": {"type": "array", "items": _NOTE},
+                            "conversation": SUMMARY,
+                            "messages": {"type": "array", "items": MESSAGE},
+                            "notes": {"type": "array", "items": NOTE},
                         },
                     },
                     401,
@@ -290,27 +198,27 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "summary": "Take a waiting case; a supervisor may take over with take_over",
                 "security": [{"session": []}],
-                "parameters": [_REF, *_CSRF],
-                "requestBody": _body({"take_over": {"type": "boolean"}}, []),
-                "responses": _responses(_CONVERSATION, 401, 403, 404, 409),
+                "parameters": [REF, *CSRF],
+                "requestBody": body({"take_over": {"type": "boolean"}}, []),
+                "responses": responses(CONVERSATION, 401, 403, 404, 409),
             }
         },
         "/api/conversations/{ref}/messages": {
             "post": {
                 "summary": "Send a text to the user through the outbox (with the responder's name)",
                 "security": [{"session": []}],
-                "parameters": [_REF, *_CSRF],
-                "requestBody": _body(
+                "parameters": [REF, *CSRF],
+                "requestBody": body(
                     {
                         "text": {"type": "string", "maxLength": 5000},
                         "confirm_other": {"type": "boolean"},
                     },
                     ["text"],
                 ),
-                "responses": _responses(
+                "responses": responses(
                     {
                         "type": "object",
-                        "properties": {"message": _MESSAGE, "conversation": _SUMMARY},
+                        "properties": {"message": MESSAGE, "conversation": SUMMARY},
                     },
                     400,
                     401,
@@ -324,10 +232,10 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "summary": "Add an internal note (never sent to the user)",
                 "security": [{"session": []}],
-                "parameters": [_REF, *_CSRF],
-                "requestBody": _body({"text": {"type": "string", "maxLength": 5000}}, ["text"]),
-                "responses": _responses(
-                    {"type": "object", "properties": {"note": _NOTE}}, 400, 401, 403, 404
+                "parameters": [REF, *CSRF],
+                "requestBody": body({"text": {"type": "string", "maxLength": 5000}}, ["text"]),
+                "responses": responses(
+                    {"type": "object", "properties": {"note": NOTE}}, 400, 401, 403, 404
                 ),
             }
         },
@@ -335,17 +243,17 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "summary": "Hand a case to a colleague (supervisor)",
                 "security": [{"session": []}],
-                "parameters": [_REF, *_CSRF],
-                "requestBody": _body({"login": {"type": "string"}}, ["login"]),
-                "responses": _responses(_CONVERSATION, 400, 401, 403, 404, 409),
+                "parameters": [REF, *CSRF],
+                "requestBody": body({"login": {"type": "string"}}, ["login"]),
+                "responses": responses(CONVERSATION, 400, 401, 403, 404, 409),
             }
         },
         "/api/conversations/{ref}/close": {
             "post": {
                 "summary": "Close a case with its record (categories from operators/records.yaml)",
                 "security": [{"session": []}],
-                "parameters": [_REF, *_CSRF],
-                "requestBody": _body(
+                "parameters": [REF, *CSRF],
+                "requestBody": body(
                     {
                         "category": {"type": "string"},
                         "response_type": {"type": "string"},
@@ -354,7 +262,7 @@ OPENAPI: dict[str, Any] = {
                     },
                     ["category", "response_type"],
                 ),
-                "responses": _responses(_CONVERSATION, 400, 401, 403, 404, 409),
+                "responses": responses(CONVERSATION, 400, 401, 403, 404, 409),
             }
         },
         "/api/canned": {
@@ -369,21 +277,21 @@ OPENAPI: dict[str, Any] = {
                         "schema": {"enum": ["youth", "mothers", "general"]},
                     }
                 ],
-                "responses": _responses({"type": "object"}, 401),
+                "responses": responses({"type": "object"}, 401),
             }
         },
         "/api/records": {
             "get": {
                 "summary": "Close-form choices (operators/records.yaml)",
                 "security": [{"session": []}],
-                "responses": _responses({"type": "object"}, 401),
+                "responses": responses({"type": "object"}, 401),
             }
         },
         "/api/staff": {
             "get": {
                 "summary": "Staff, who is on duty, and their shifts of the coming 7 days (supervisor)",
                 "security": [{"session": []}],
-                "responses": _responses(
+                "responses": responses(
                     {
                         "type": "object",
                         "properties": {
@@ -391,14 +299,14 @@ OPENAPI: dict[str, Any] = {
                                 "type": "array",
                                 "items": {
                                     "allOf": [
-                                        _ME,
+                                        ME,
                                         {
                                             "type": "object",
                                             "properties": {
-                                                **_SHIFT_FIELDS,
+                                                **SHIFT_FIELDS,
                                                 "shifts_jst": {
                                                     "type": "array",
-                                                    "items": _SHIFT,
+                                                    "items": SHIFT,
                                                     "description": "in Japan time",
                                                 },
                                             },
@@ -422,7 +330,7 @@ OPENAPI: dict[str, Any] = {
             "put": {
                 "summary": "Switch on or off duty",
                 "security": [{"session": []}],
-                "parameters": _CSRF,
+                "parameters": CSRF,
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -435,7 +343,7 @@ OPENAPI: dict[str, Any] = {
                         }
                     },
                 },
-                "responses": _responses(_ME, 400, 401, 403),
+                "responses": responses(ME, 400, 401, 403),
             }
         },
     },
