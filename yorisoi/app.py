@@ -1,7 +1,9 @@
 """The app factory: builds the aiohttp application and wires every part, explicitly.
 
 Each resource is opened and closed in its own ``cleanup_ctx`` step, in this order:
-store → content → (demo: the LINE stand-in) → LINE client → background workers.
+store → content (with its screening thread) → cases (the unit of work, its after-commit
+effects, the case desk, staff actions and jobs) → (demo: the LINE stand-in) → LINE client →
+background workers (outbox sender, scheduler, inbox worker).
 Tests call ``create_app`` with a FakeClock and their own store; nothing is built at import.
 """
 
