@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json as _json
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,8 @@ from yorisoi.clock import FakeClock
 from yorisoi.config import REPO_ROOT, Settings, load_settings
 from yorisoi.line.eventgen import make_event, sign, webhook_body
 from yorisoi.line.standin import SentMessage, StandIn
+from yorisoi.store.records import Case, CaseStatus, Conversation, TurnCommit
+from yorisoi.turns.unit import new_ref
 
 CHANNEL_SECRET = "test-channel-secret-0123456789abcdef"
 ACCESS_TOKEN = "test-access-token"
@@ -273,3 +277,35 @@ async def run_jobs(bot: Bot) -> int:
     await scheduler.idle()
     await bot.settle()
     return ran
+
+
+CASE_TOPICS = ("youth", "mothers", "general")
+CASE_RISKS = ("none", "concern", "high")
+
+
+async def seed_open_cases(bot: Bot, count: int, assignee: tuple[str, str]) -> list[Conversation]:
+    """Commit ``count`` open cases across topics and risks; every fifth is active with
+    ``assignee`` (id, name), whatever its topic."""
+    store, now = bot.app[keys.STORE], bot.clock.now()
+    made = []
+    for n in range(count):
+        opened = now - timedelta(minutes=count - n)
+        active = n % 5 == 0
+        case = Case(
+            id=uuid.uuid4().hex,
+            status=CaseStatus.ACTIVE if active else CaseStatus.WAITING,
+            topic=CASE_TOPICS[n % 3],
+            mode="handoff",
+            opened_at=opened,
+            waiting_since=opened,
+            risk=CASE_RISKS[n % 7 % 3],
+            assigned_to=assignee[0] if active else None,
+            assigned_name=assignee[1] if active else None,
+            claimed_at=now if active else None,
+        )
+        conversation = Conversation(
+            user_id=f"U{n:032x}", flow="default", state="menu", ref=new_ref(), case=case
+        )
+        assert await store.commit_turn(TurnCommit(conversation=conversation, now=now))
+        made.append(conversation)
+    return made

@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from harness import Bot, LinePlatform, settings_for, user
+from harness import Bot, LinePlatform, seed_open_cases, settings_for, user
 from playwright.async_api import Browser, Page, WebSocketRoute, expect
 
 from yorisoi import keys
@@ -311,6 +311,38 @@ async def test_a_new_case_appears_live_and_is_handled_end_to_end(
     await expect(page.locator("#reply-area")).to_be_hidden()
     closed = await case_of(desk, "closed")
     assert closed["status"] == "closed"
+
+
+async def test_a_long_queue_loads_more_as_it_scrolls_and_counts_every_case(
+    desk: Desk, new_page: PageFactory, shots: Path
+) -> None:
+    store = desk.bot.app[keys.STORE]
+    tanaka = await store.staff_by_login("tanaka")
+    assert tanaka is not None
+    cases = await seed_open_cases(desk.bot, 140, (tanaka.id, "田中"))
+    waiting = sum(1 for c in cases if c.case is not None and c.case.status.value == "waiting")
+    page = await new_page()
+    await sign_in(page, desk, "sato")
+    # The badge counts the whole queue, not the first page.
+    await expect(page.locator("#count-waiting")).to_have_text(f"({waiting})")
+    listed = page.locator("#queue-list .case-link")
+    await expect(listed).to_have_count(50)
+    more = page.locator("#queue-more")
+    await expect(more).to_contain_text(f"のこり {waiting - 50} 件")
+    await more.scroll_into_view_if_needed()  # reading to the end of the list loads the next page
+    await expect(listed).to_have_count(100)
+    await more.click()
+    await expect(listed).to_have_count(waiting)
+    await expect(more).to_be_hidden()
+    ids = await listed.evaluate_all("links => links.map((a) => a.dataset.id)")
+    assert len(set(ids)) == waiting  # none twice
+    await page.screenshot(path=str(shots / "operator-queue-long.png"))
+
+    lead = await new_page()
+    await sign_in(lead, desk, "tanaka")
+    await lead.goto(desk.url + "/operator/supervisor")
+    await expect(lead.locator("#case-counts")).to_contain_text(f"待機中 {waiting} 件")
+    await expect(lead.locator("#cases-body tr")).to_have_count(140)
 
 
 async def test_user_text_is_shown_as_text(desk: Desk, new_page: PageFactory) -> None:

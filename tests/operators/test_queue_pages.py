@@ -7,56 +7,21 @@ other, and every total must match a direct count.
 
 from __future__ import annotations
 
-import uuid
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from conftest import BotFactory
-from harness import Bot, Staff, sign_in_staff
+from harness import CASE_TOPICS as TOPICS
+from harness import Bot, Staff, seed_open_cases, sign_in_staff
 
 from yorisoi import keys
-from yorisoi.store.records import Case, CaseStatus, Conversation, TurnCommit
-from yorisoi.turns.unit import new_ref
-
-TOPICS = ("youth", "mothers", "general")
+from yorisoi.store.records import CaseStatus
 
 
 @pytest.fixture
 async def bot(make_bot: BotFactory) -> Bot:
     # The test client speaks plain HTTP, which never carries a Secure cookie back.
     return await make_bot(secure_cookies=False)
-
-
-RISKS = ("none", "concern", "high")
-
-
-async def seed(bot: Bot, count: int, assignee: tuple[str, str]) -> list[Conversation]:
-    """Commit ``count`` open cases across topics and risks; every fifth is active with
-    ``assignee`` (id, name), whatever its topic."""
-    store, now = bot.app[keys.STORE], bot.clock.now()
-    made = []
-    for n in range(count):
-        opened = now - timedelta(minutes=count - n)
-        active = n % 5 == 0
-        case = Case(
-            id=uuid.uuid4().hex,
-            status=CaseStatus.ACTIVE if active else CaseStatus.WAITING,
-            topic=TOPICS[n % 3],
-            mode="handoff",
-            opened_at=opened,
-            waiting_since=opened,
-            risk=RISKS[n % 7 % 3],
-            assigned_to=assignee[0] if active else None,
-            assigned_name=assignee[1] if active else None,
-            claimed_at=now if active else None,
-        )
-        conversation = Conversation(
-            user_id=f"U{n:032x}", flow="default", state="menu", ref=new_ref(), case=case
-        )
-        assert await store.commit_turn(TurnCommit(conversation=conversation, now=now))
-        made.append(conversation)
-    return made
 
 
 async def walk(staff: Staff, view: str, limit: int) -> tuple[list[dict[str, Any]], set[int]]:
@@ -80,7 +45,7 @@ async def test_a_topic_limited_responder_reaches_every_case_of_theirs_by_paging(
     lead = await sign_in_staff(bot, "lead", "supervisor")
     member = await bot.app[keys.STORE].staff_by_login("aoi")
     assert member is not None
-    cases = await seed(bot, 130, (member.id, "aoi"))
+    cases = await seed_open_cases(bot, 130, (member.id, "aoi"))
 
     def expected(status: CaseStatus, mine_only: bool = False) -> set[str]:
         return {
@@ -114,7 +79,7 @@ async def test_counts_are_true_for_the_supervisor_and_the_bot(bot: Bot) -> None:
     lead = await sign_in_staff(bot, "lead", "supervisor")
     member = await bot.app[keys.STORE].staff_by_login("lead")
     assert member is not None
-    cases = await seed(bot, 120, (member.id, "lead"))
+    cases = await seed_open_cases(bot, 120, (member.id, "lead"))
     code, counts = await lead.get("/api/queue/counts")
     assert code == 200, counts
     waiting = [c.case for c in cases if c.case is not None and c.case.status is CaseStatus.WAITING]
