@@ -7,8 +7,9 @@ from typing import Any
 from yorisoi.clock import FakeClock
 from yorisoi.domain.data import ConversationData
 from yorisoi.line.events import LineEvent
-from yorisoi.states.engine import FlowEngine, Turn
+from yorisoi.states.engine import FlowEngine
 from yorisoi.states.loader import load_flow_text
+from yorisoi.states.turn import Turn
 
 FLOW = """\
 flow: tiny

@@ -10,9 +10,9 @@ from yorisoi.clock import FakeClock
 from yorisoi.domain.data import ConversationData
 from yorisoi.faq.match import Match
 from yorisoi.line.events import LineEvent
-from yorisoi.states.engine import Turn, TurnContext
 from yorisoi.states.faq_actions import faq_search
 from yorisoi.states.model import Say
+from yorisoi.states.turn import Turn, TurnContext
 
 
 class FakeFaq:

@@ -10,9 +10,10 @@ from yorisoi.clock import FakeClock
 from yorisoi.domain.data import ConversationData
 from yorisoi.line.events import LineEvent
 from yorisoi.line.messages import postback_data
-from yorisoi.states.engine import FlowEngine, Turn, TurnContext, parse_postback
+from yorisoi.states.engine import FlowEngine, parse_postback
 from yorisoi.states.loader import load_flow_text, missing_texts
 from yorisoi.states.model import FlowInvalid
+from yorisoi.states.turn import Turn, TurnContext
 
 FILE = "states/default.yaml"
 

@@ -33,7 +33,7 @@ from yorisoi.cases.rules import (
 from yorisoi.content import ContentLibrary
 from yorisoi.domain.people import is_supervising
 from yorisoi.line.events import LineEvent
-from yorisoi.states.engine import Turn
+from yorisoi.states.turn import Turn
 from yorisoi.store.ports import Store
 from yorisoi.store.records import Case, CaseStatus, Conversation, LoggedMessage, StaffMember
 from yorisoi.turns.unit import Change, Changes, Draft, TurnLost

@@ -24,7 +24,8 @@ from yorisoi.content import ContentLibrary
 from yorisoi.identity import pseudonym
 from yorisoi.operators.hours import NoOpeningFound
 from yorisoi.safety.alerts import risk_alert_job
-from yorisoi.states.engine import FlowEngine, TurnContext
+from yorisoi.states.engine import FlowEngine
+from yorisoi.states.turn import TurnContext
 from yorisoi.store.ports import Store
 from yorisoi.store.records import Case, CaseStatus, Conversation, Job, TurnCommit, risk_rank
 

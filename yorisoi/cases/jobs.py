@@ -10,7 +10,7 @@ from datetime import datetime
 
 from yorisoi.cases.desk import CaseDesk
 from yorisoi.content import ContentLibrary
-from yorisoi.states.engine import TurnContext
+from yorisoi.states.turn import TurnContext
 from yorisoi.store.records import CaseStatus, Job
 from yorisoi.turns.unit import Changes, Draft
 

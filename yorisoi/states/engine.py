@@ -7,17 +7,13 @@ runs a single callback that says the state's texts and then runs its actions in 
 the library would run several callbacks of one stage concurrently.
 
 Nothing here writes to the store or calls LINE: a ``Turn`` only collects what should
-happen, and ``yorisoi.conversation`` commits it in one step.
+happen (``yorisoi.states.turn``), and the bot's turn (``yorisoi.turns.bot``) commits it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import unicodedata
-from collections.abc import Mapping
-from concurrent.futures import Executor
-from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from typing import Any, cast
 from urllib.parse import unquote
@@ -25,46 +21,11 @@ from urllib.parse import unquote
 from transitions.core import EventData
 from transitions.extensions.asyncio import AsyncMachine
 
-from yorisoi.domain.data import ConversationData
-from yorisoi.line.events import LineEvent
 from yorisoi.line.messages import POSTBACK_PREFIX, VALUE_SEPARATOR, render_say
-from yorisoi.states.model import Flow, Say, State
+from yorisoi.states.model import Flow, State
 from yorisoi.states.parts import MAX_THEN_HOPS
 from yorisoi.states.registry import ACTIONS, CONDITIONS
-from yorisoi.store.records import Job
-
-
-@dataclass(frozen=True)
-class TurnContext:
-    """What the conversation code looked up before the turn, for conditions and texts."""
-
-    open_now: bool = True
-    responders_on_duty: int = 0
-    on_duty: tuple[Any, ...] = ()  # the staff members on duty (StaffMember)
-    placeholders: dict[str, str] = field(default_factory=dict)
-    faq: Any = None  # the FaqLibrary in force, for the FAQ actions
-    # Where FAQ matching runs: the app's screening thread (ContentLibrary.screening), so the
-    # embedding model is only ever used there and matching never holds up the event loop.
-    # None matches on the calling thread.
-    matching: Executor | None = None
-
-
-@dataclass
-class Turn:
-    """What one event does to one conversation; filled by the engine, committed by the caller."""
-
-    event: LineEvent
-    now: datetime
-    state: str
-    data: ConversationData
-    context: TurnContext = field(default_factory=TurnContext)
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    jobs: list[Job] = field(default_factory=list)
-    entered: list[str] = field(default_factory=list)
-    trigger: str | None = None
-    value: str | None = None  # the value of the tapped choice, if it has one
-    open_case: str | None = None  # set by an action: open a case of this mode
-    texts: Mapping[str, Say] = field(default_factory=dict)  # the flow's named texts
+from yorisoi.states.turn import Turn, TurnContext
 
 
 class _Model:

@@ -16,7 +16,7 @@ Every answer given and every 「役に立った」 is kept in the conversation's
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 
@@ -25,9 +25,7 @@ from yorisoi.domain.people import YOUTH_AGE_BANDS, is_minor
 from yorisoi.faq.library import FaqLibrary
 from yorisoi.faq.messages import HUMAN_LABEL, quick_reply
 from yorisoi.line.messages import render_say
-
-if TYPE_CHECKING:
-    from yorisoi.states.engine import Turn
+from yorisoi.states.turn import Turn
 
 log = structlog.get_logger("yorisoi.faq")
 

@@ -12,14 +12,11 @@ looked up before the turn (``turn.context``): whether the service is open, who i
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 from yorisoi.domain.data import ConversationData
 from yorisoi.domain.people import DECLINED, MINOR_AGE_BANDS
 from yorisoi.states import faq_actions as faq
-
-if TYPE_CHECKING:
-    from yorisoi.states.engine import Turn
+from yorisoi.states.turn import Turn
 
 # Triggers fired by LINE events (see yorisoi.states.engine.FlowEngine.trigger_for). Flows
 # may also declare their own triggers through quick replies, buttons and `then`.

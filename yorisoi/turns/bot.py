@@ -25,7 +25,8 @@ from yorisoi.identity import user_key
 from yorisoi.line.events import MEDIA_TYPES, LineEvent, decode
 from yorisoi.line.messages import text
 from yorisoi.safety.net import Assessment
-from yorisoi.states.engine import FlowEngine, Turn, TurnContext, parse_postback
+from yorisoi.states.engine import FlowEngine, parse_postback
+from yorisoi.states.turn import Turn, TurnContext
 from yorisoi.store.ports import Store
 from yorisoi.store.records import (
     Conversation,
