@@ -128,19 +128,19 @@ async def test_concern_gets_one_check_in_and_the_menu_keeps_its_buttons(bot: Bot
     assert conversation is not None and conversation.data.risk == "concern"
 
 
-async def test_a_second_concern_within_a_day_counts_as_high_once(bot: Bot) -> None:
+async def test_a_second_concern_within_a_day_is_not_a_crisis(bot: Bot) -> None:
     u = user(7)
     await to_menu(bot, u)
     await bot.send("text", u, text="もう限界")
     await bot.replies(u, 5)
     bot.clock.advance(hours=2)
     await bot.send("text", u, text="まだ ねむれない")
-    await bot.replies(u, 8)
-    assert "安全なところにいますか" in crisis_texts(bot, u, 5)
-    bot.clock.advance(minutes=5)
-    await bot.send("text", u, text="ねむれない")  # already high: the case is with the responders
     await bot.settle()
-    assert len(bot.texts(u)) == 8
+    assert not any("安全なところにいますか" in text for text in bot.texts(u))
+    conversation = await bot.app[keys.STORE].load_conversation(u)
+    assert conversation is not None and conversation.data.risk == "concern"
+    case = conversation.case
+    assert case is None or case.risk != "high"  # not first in the queue, no on-call alert
 
 
 async def test_a_broken_flow_cannot_stop_the_crisis_reply(
@@ -259,3 +259,42 @@ async def test_several_high_messages_wake_the_on_call_contact_once(bot: Bot) -> 
     await bot.replies(u, 15)
     await run_jobs(bot)
     assert len(bot.standin.sent_messages(ONCALL)) == 2
+
+
+async def test_a_mother_venting_twice_gets_no_crisis_script_and_responders_see_attention(
+    bot: Bot,
+) -> None:
+    lead = await sign_in_staff(bot, "tanaka", "supervisor")
+    u = user(21)
+    await to_menu(bot, u)
+    await bot.send("postback", u, data="yorisoi:t=choose_vent")
+    await bot.replies(u, 4)
+    before = len(bot.texts(u))
+    await bot.send(
+        "text", u, text="余裕がなくてイライラして子どもを怒ってしまった。母親失格だと思う"
+    )
+    bot.clock.advance(minutes=4)
+    await bot.send("text", u, text="子どもはかわいいけどしんどい")
+    await bot.settle()
+    said = crisis_texts(bot, u, before)
+    assert "安全なところにいますか" not in said and "119" not in said
+    assert "自分を傷つけそうなとき" not in said
+    cases = await lead.queue()
+    assert len(cases) == 1 and cases[0]["risk"] != "high"  # not first in the queue as a crisis
+    assert cases[0]["attention"], "responders see that the distress repeats"
+
+
+async def test_an_explicit_danger_while_venting_still_gets_the_crisis_reply(bot: Bot) -> None:
+    u = user(22)
+    await to_menu(bot, u)
+    await bot.send("postback", u, data="yorisoi:t=choose_vent")
+    await bot.replies(u, 4)
+    before = len(bot.texts(u))
+    await bot.send("text", u, text="つかれた")
+    bot.clock.advance(minutes=2)
+    await bot.send("text", u, text=OVERDOSE)
+    await bot.settle()
+    assert "安全なところにいますか" in crisis_texts(bot, u, before)
+    conversation = await bot.app[keys.STORE].load_conversation(u)
+    assert conversation is not None and conversation.case is not None
+    assert conversation.case.risk == "high"

@@ -19,7 +19,14 @@ from yorisoi.safety.lexicon import (
     load_lexicon,
     load_lexicon_text,
 )
-from yorisoi.safety.screen import SCREENER_ERROR, SIMILAR, Screener, Screening, combine
+from yorisoi.safety.screen import (
+    SCREENER_ERROR,
+    SIMILAR,
+    Screener,
+    Screening,
+    combine,
+    repeated_concern,
+)
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -318,22 +325,19 @@ def test_the_conversation_keeps_its_highest_level() -> None:
     assert combine([(Level.CONCERN, NOW - timedelta(days=3))], Level.NONE, NOW) is Level.CONCERN
 
 
-def test_repeated_concern_within_a_day_is_high() -> None:
+def test_repeated_concern_is_never_high_by_itself() -> None:
     previous = [(Level.NONE, NOW - timedelta(hours=5)), (Level.CONCERN, NOW - timedelta(hours=23))]
-    assert combine(previous, Level.CONCERN, NOW) is Level.HIGH
-
-
-def test_concerns_more_than_a_day_apart_stay_concern() -> None:
-    previous = [(Level.CONCERN, NOW - timedelta(hours=25))]
     assert combine(previous, Level.CONCERN, NOW) is Level.CONCERN
+    many = [(Level.CONCERN, NOW - timedelta(minutes=m)) for m in (3, 6, 9, 12, 15)]
+    assert combine(many, Level.CONCERN, NOW) is Level.CONCERN
 
 
-def test_an_earlier_pair_of_concerns_keeps_the_conversation_high() -> None:
-    previous = [
-        (Level.CONCERN, NOW - timedelta(days=5)),
-        (Level.CONCERN, NOW - timedelta(days=5, hours=-2)),
-    ]
-    assert combine(previous, Level.NONE, NOW) is Level.HIGH
+def test_repeated_concern_within_a_day_asks_for_attention() -> None:
+    previous = [(Level.NONE, NOW - timedelta(hours=5)), (Level.CONCERN, NOW - timedelta(hours=23))]
+    assert repeated_concern(previous, Level.CONCERN, NOW)
+    assert not repeated_concern([(Level.CONCERN, NOW - timedelta(hours=25))], Level.CONCERN, NOW)
+    assert not repeated_concern(previous, Level.NONE, NOW)
+    assert not repeated_concern([], Level.CONCERN, NOW)
 
 
 # --- yorisoi risk ------------------------------------------------------------------------------

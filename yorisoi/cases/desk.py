@@ -178,6 +178,13 @@ class CaseDesk:
         if case is not None and case.is_open and risk_rank(level) > risk_rank(case.risk):
             case.risk = level
 
+    @staticmethod
+    def note_attention(conversation: Conversation, reasons: tuple[str, ...]) -> None:
+        """Mark the open case as needing a responder's attention (repeated concern), with why."""
+        case = conversation.case
+        if case is not None and case.is_open:
+            case.attention = sorted({*case.attention, *reasons})
+
     def flag_high(self, commit: TurnCommit, *, staffed: bool, event_id: str | None) -> None:
         """Flag the case ``high`` (first in the queue) and, when nobody is on duty to see it
         in the operator view, book the alert to the on-call contact."""

@@ -3,12 +3,14 @@
 ``SafetyNet`` holds what the conversation code needs from ``yorisoi.safety``: the screener,
 the crisis contacts and the crisis texts of one content version (loaded and kept by
 ``yorisoi.content``), and the app's screening executor. ``assess`` keeps
-the conversation's risk in its data (the highest level seen, and the recent signals that
-make repeated ``concern`` count as ``high``) and says what to do:
+the conversation's risk in its data (the highest level seen, and the recent signals) and
+says what to do:
 
 - ``crisis``: send the crisis reply at once, whatever state the conversation is in: the
-  message itself is ``high``, or it made the conversation ``high`` (a second ``concern``
-  within a day);
+  message itself is ``high`` (an explicit signal: intent, plan, means, an act under way,
+  harm to a child). Repeated ``concern`` is never a crisis by itself;
+- ``attention``: a second ``concern`` within a day: the case shows responders it needs
+  attention, with the reasons; the person gets no crisis script;
 - ``check_in``: add one gentle line (at most once a day) and go on with the flow.
 
 Nothing here raises on bad input: a screener failure is ``concern`` (the screener says so
@@ -29,7 +31,7 @@ from yorisoi.domain.data import ConversationData
 from yorisoi.safety.contacts import CrisisContacts
 from yorisoi.safety.crisis import CrisisTexts, check_in_message, crisis_messages
 from yorisoi.safety.lexicon import Level
-from yorisoi.safety.screen import REPEAT_WINDOW, Screener, Screening, combine
+from yorisoi.safety.screen import REPEAT_WINDOW, Screener, Screening, combine, repeated_concern
 
 log = structlog.get_logger("yorisoi.safety")
 
@@ -50,6 +52,7 @@ class Assessment:
     reasons: tuple[str, ...]
     crisis: bool
     check_in: bool
+    attention: bool = False  # repeated concern: for responders, never the crisis reply
 
     @property
     def violence_at_home(self) -> bool:
@@ -106,23 +109,21 @@ class SafetyNet:
             if now - datetime.fromisoformat(at) <= REPEAT_WINDOW
         ]
         counted = screening.level if _is_signal(screening) else Level.NONE
-        level = combine(signals, counted, now)
-        if screening.level.rank > level.rank:
-            level = screening.level  # shown as it is; it just does not count as a repeat
+        attention = repeated_concern(signals, counted, now)
+        level = combine(signals, screening.level, now)
         level = max(level, previous_level, key=lambda item: item.rank)
         if screening.level.rank >= Level.CONCERN.rank and _is_signal(screening):
             signals.append((screening.level, now))
         data.risk = level.value
         data.risk_signals = [[lv.value, at.isoformat()] for lv, at in signals][-SIGNALS_KEPT:]
-        escalated = level is Level.HIGH and previous_level is not Level.HIGH
-        crisis = screening.level is Level.HIGH or (escalated and screening.level is Level.CONCERN)
+        crisis = screening.level is Level.HIGH
         check_in = False
         if not crisis and screening.level is Level.CONCERN:
             last = data.checked_in_at
             if last is None or now - datetime.fromisoformat(last) >= CHECK_IN_EVERY:
                 data.checked_in_at = now.isoformat()
                 check_in = True
-        return Assessment(screening.level, level, screening.reasons, crisis, check_in)
+        return Assessment(screening.level, level, screening.reasons, crisis, check_in, attention)
 
     def crisis_reply(
         self,

@@ -31,7 +31,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +61,7 @@ __all__ = [
     "Screening",
     "combine",
     "load_screener",
+    "repeated_concern",
 ]
 
 SCREENER_ERROR = "screener_error"
@@ -252,14 +252,26 @@ def load_screener(
 def combine(previous: Iterable[tuple[Level, datetime]], new_level: Level, now: datetime) -> Level:
     """Return a conversation's level after a message screened `new_level` at `now`.
 
-    The conversation keeps the highest level it has had, and two `concern` (or higher)
-    messages within `REPEAT_WINDOW` of each other make it `high`.
+    The conversation keeps the highest level it has had. Repeated `concern` never makes it
+    `high`: that needs an explicit signal in one message (intent, plan, means, an act under
+    way, harm to a child). Repetition is ``repeated_concern``: attention for responders.
     """
-    history = sorted([*previous, (new_level, now)], key=lambda item: item[1])
-    level = max((level for level, _ in history), key=lambda level: level.rank)
-    if level is Level.HIGH:
-        return level
-    raised = [at for level, at in history if level.rank >= Level.CONCERN.rank]
-    if any(later - earlier <= REPEAT_WINDOW for earlier, later in pairwise(raised)):
-        return Level.HIGH
-    return level
+    history = [*previous, (new_level, now)]
+    return max((level for level, _ in history), key=lambda level: level.rank)
+
+
+def repeated_concern(
+    previous: Iterable[tuple[Level, datetime]], new_level: Level, now: datetime
+) -> bool:
+    """True when this message is the second `concern` within `REPEAT_WINDOW` of another.
+
+    Exhaustion, guilt, anger at a child and loneliness written twice in a night are what a
+    venting space is for: responders see the case needs attention, the person gets no
+    crisis script.
+    """
+    if new_level is not Level.CONCERN:
+        return False
+    return any(
+        level.rank >= Level.CONCERN.rank and timedelta(0) <= now - at <= REPEAT_WINDOW
+        for level, at in previous
+    )

@@ -149,6 +149,7 @@ class Case:
     morning_sent_at: datetime | None = None
     alerted_at: datetime | None = None
     oncall_alerted_at: datetime | None = None
+    attention: list[str] = field(default_factory=list)  # why responders should look (reasons)
     record: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -177,6 +178,7 @@ class Case:
             "morning_sent_at": _iso(self.morning_sent_at),
             "alerted_at": _iso(self.alerted_at),
             "oncall_alerted_at": _iso(self.oncall_alerted_at),
+            "attention": list(self.attention),
             "record": dict(self.record),
         }
 
@@ -204,6 +206,7 @@ class Case:
             morning_sent_at=_from_iso(data.get("morning_sent_at")),
             alerted_at=_from_iso(data.get("alerted_at")),
             oncall_alerted_at=_from_iso(data.get("oncall_alerted_at")),
+            attention=[str(reason) for reason in data.get("attention") or []],
             record=dict(data.get("record") or {}),
         )
 

@@ -222,6 +222,8 @@ class EventProcessor:
                 # First, so that the flow's quick replies stay on the last message.
                 messages = self._content.safety.check_in() + messages
             self._desk.raise_risk(conversation, assessment.conversation.value)
+            if assessment.attention:
+                self._desk.note_attention(conversation, assessment.reasons)
         draft.say(
             messages,
             reply_token=event.reply_token,

@@ -93,6 +93,11 @@ SUMMARY_SCHEMA = {
             },
         },
         "alerted": {"type": "boolean"},
+        "attention": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "why the case needs a responder's attention (repeated concern)",
+        },
         "blocked": {"type": "boolean"},
         "version": {"type": "integer"},
     },

@@ -49,6 +49,7 @@ def summary(conversation: Conversation, secret_key: str) -> dict[str, Any]:
             "prefecture": intake.prefecture,
         },
         "alerted": case.alerted_at is not None,
+        "attention": list(case.attention),
         "blocked": conversation.blocked,
         "version": conversation.version,
     }

@@ -34,6 +34,18 @@ function riskBadge(risk) {
   return badge(LABELS.risk[risk] || '', `risk-${risk}`);
 }
 
+// Repeated distress (two concerns within a day): responders look in; the person got no
+// crisis script. The reasons are the screener's, for the responder's eyes only.
+function attentionBadge(summary) {
+  const reasons = summary.attention || [];
+  if (!reasons.length) return null;
+  return el('span', {
+    className: 'badge attention',
+    text: '見守り',
+    attrs: { title: `つらさが くりかえし 書かれています（${reasons.join('、')}）` },
+  });
+}
+
 function intakeText(intake) {
   if (!intake) return '';
   const parts = [intake.age_band, intake.gender, intake.prefecture].filter((part) => part);
@@ -63,6 +75,7 @@ function caseItem(summary) {
     el('span', { className: 'case-top' }, [
       el('span', { className: 'pseudonym', text: summary.pseudonym }),
       riskBadge(summary.risk),
+      attentionBadge(summary),
       summary.night ? badge('夜間受付', 'night') : null,
     ]),
     el('span', { className: 'case-meta' }, [
