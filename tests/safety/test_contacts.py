@@ -270,3 +270,58 @@ def test_unverified_lines_never_appear(lines: CrisisContacts) -> None:
 def test_a_naive_moment_keeps_only_the_24_hour_lines(lines: CrisisContacts) -> None:
     naive = datetime(2026, 11, 22, 17, 0)
     assert ids(lines, naive, minor=True) == ["kids_24h", "everyone_24h"]
+
+
+# --- the lines the crisis reply names: never only a children's line for an adult --------------
+
+
+KIDS_ONLY_AT_NIGHT = crisis_file(
+    contact("kids_24h", ALWAYS, audience="[minors]"),
+    contact("dv_24h", ALWAYS, audience="[violence_at_home]"),
+    contact("everyone_daytime", '{weekly: {mon: ["10:00-17:00"]}, public_holidays: open}'),
+    contact("everyone_24h_unverified", ALWAYS, verified="false"),
+)
+
+
+def crisis_ids(contacts: CrisisContacts, at: datetime, **person: object) -> list[str]:
+    """Return the ids of the lines the crisis reply names at `at` for the person described."""
+    return [c.id for c in contacts.crisis_lines(at, **person)]  # type: ignore[arg-type]
+
+
+def test_crisis_lines_for_an_adult_or_unknown_age_at_night_lead_with_the_adult_line(
+    lines: CrisisContacts,
+) -> None:
+    sunday_3am = tokyo(2026, 11, 22, 3, 0)
+    assert crisis_ids(lines, sunday_3am, minor=False) == ["everyone_24h"]
+    assert crisis_ids(lines, sunday_3am, minor=None) == ["everyone_24h", "kids_24h"]
+    assert crisis_ids(lines, sunday_3am, minor=True) == ["kids_24h", "everyone_24h"]
+
+
+def test_crisis_lines_never_give_only_a_childrens_line_to_a_possible_adult() -> None:
+    contacts = load_contacts_text(KIDS_ONLY_AT_NIGHT, FILE)
+    monday_3am = tokyo(2026, 11, 30, 3, 0)
+    # open_now keeps the children's line for an unknown age; the crisis reply does not name
+    # it alone: 110 and 119 are given instead.
+    assert ids(contacts, monday_3am, minor=None) == ["kids_24h"]
+    assert crisis_ids(contacts, monday_3am, minor=None) == []
+    assert crisis_ids(contacts, monday_3am, minor=False) == []
+    # A minor still gets it; beside a line for violence at home it is named to anyone.
+    assert crisis_ids(contacts, monday_3am, minor=True) == ["kids_24h"]
+    assert crisis_ids(contacts, monday_3am, minor=None, violence_at_home=True) == [
+        "dv_24h",
+        "kids_24h",
+    ]
+    # In the day a line for everyone answers, and the children's line may stand beside it.
+    monday_noon = tokyo(2026, 11, 30, 12, 0)
+    assert crisis_ids(contacts, monday_noon, minor=None) == ["kids_24h", "everyone_daytime"]
+    assert crisis_ids(contacts, monday_noon, minor=False) == ["everyone_daytime"]
+
+
+def test_the_shipped_contacts_name_a_verified_adult_24_hour_line_every_hour() -> None:
+    contacts = load_contacts(DEFAULT_CONTACTS)
+    for hour in range(24):
+        at = tokyo(2026, 12, 8, hour, 0)
+        for minor in (False, None):
+            named = contacts.crisis_lines(at, minor=minor)
+            assert named and named[0].always and "everyone" in named[0].audience, (hour, minor)
+            assert named[0].verified, (hour, minor)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from yorisoi.safety.contacts import DEFAULT_CONTACTS, CrisisContacts, load_contacts
+from yorisoi.safety.contacts import DEFAULT_CONTACTS, Contact, CrisisContacts, load_contacts
 from yorisoi.safety.crisis import (
     DEFAULT_TEXTS,
     FALLBACK_TEXT,
@@ -194,10 +194,102 @@ def test_unverified_contacts_never_appear(contacts: CrisisContacts, texts: Crisi
 def test_with_no_fitting_line_open_the_reply_says_so(
     contacts: CrisisContacts, texts: CrisisTexts
 ) -> None:
-    # An adult at 3 a.m. on an ordinary Sunday: the verified lines open then are for minors
-    # and violence at home only.
-    text = reply(contacts, texts, minor=False)[1]["text"]
-    assert texts.no_line_open in text and "110" in text
+    # The shipped lines without those for everyone: at 3 a.m. on an ordinary Sunday the lines
+    # left are for minors and violence at home only, none of them for an adult.
+    no_adult_line = without_lines_for_everyone(contacts)
+    for minor in (False, None):
+        text = reply(no_adult_line, texts, minor=minor)[1]["text"]
+        assert texts.no_line_open in text and "110" in text and "119" in text, minor
+        assert "0120-0-78310" not in text, minor  # never a children's line alone
+
+
+# --- lines by audience: adults at night ---------------------------------------------------------
+
+
+def without_lines_for_everyone(contacts: CrisisContacts) -> CrisisContacts:
+    """Return the contacts with every line for everyone left out."""
+    kept = tuple(c for c in contacts.contacts if "everyone" not in c.audience)
+    return dataclasses.replace(contacts, contacts=kept)
+
+
+def listed_lines(contacts: CrisisContacts, texts: CrisisTexts, text: str) -> list[Contact]:
+    """Return the contacts named in the lines part of a crisis reply's second message."""
+    if texts.lines_intro not in text:
+        return []
+    listed = text.split(texts.lines_intro, 1)[1].strip().splitlines()
+    found = []
+    for line in listed:
+        matches = [c for c in contacts.shown if f"　{c.number}（" in line]
+        assert len(matches) == 1, line
+        found.append(matches[0])
+    return found
+
+
+def for_minors_only(contact: Contact) -> bool:
+    return contact.audience == frozenset({"minors"})
+
+
+NIGHTS = [
+    datetime(2026, 12, day, hour, minute, tzinfo=TOKYO)
+    for day in range(7, 14)  # a week: Monday 7 December to Sunday 13 December 2026
+    for hour, minute in ((21, 30), (23, 0), (1, 0), (3, 0), (5, 30))
+]
+
+
+@pytest.mark.parametrize("minor", [False, None], ids=["adult", "age_unknown"])
+def test_an_adult_at_night_gets_a_verified_adult_24_hour_line_and_110_119(
+    contacts: CrisisContacts, texts: CrisisTexts, minor: bool | None
+) -> None:
+    # Issue 14, part 6: a mother or another adult at night was shown only 24時間子供SOSダイヤル.
+    for now in NIGHTS:
+        help_now = reply(contacts, texts, now=now, minor=minor)[1]["text"]
+        assert "119" in help_now and "110" in help_now, now
+        lines = listed_lines(contacts, texts, help_now)
+        adult_24h = [c for c in lines if c.verified and c.always and "everyone" in c.audience]
+        assert adult_24h, (now, help_now)
+        assert lines[0] in adult_24h, now  # the adult line comes first
+        assert not all(for_minors_only(c) for c in lines), now
+        if minor is False:
+            assert not any(for_minors_only(c) for c in lines), now
+
+
+def test_the_shipped_adult_24_hour_line_is_yorisoi_hotline(
+    contacts: CrisisContacts, texts: CrisisTexts
+) -> None:
+    help_now = reply(contacts, texts, minor=False)[1]["text"]
+    assert "よりそいホットライン　0120-279-338（24時間" in help_now
+
+
+@pytest.mark.parametrize("violence_at_home", [False, True])
+def test_a_minor_at_night_still_gets_the_childrens_line_first(
+    contacts: CrisisContacts, texts: CrisisTexts, violence_at_home: bool
+) -> None:
+    for source in (contacts, without_lines_for_everyone(contacts)):
+        for now in NIGHTS:
+            sent = reply(source, texts, now=now, minor=True, violence_at_home=violence_at_home)
+            lines = listed_lines(source, texts, sent[1]["text"])
+            assert lines and lines[0].id == "kodomo_sos", now
+
+
+def test_age_unknown_gets_the_childrens_line_only_beside_another(
+    contacts: CrisisContacts, texts: CrisisTexts
+) -> None:
+    # With a line for everyone open, the children's line is still named, after it.
+    ids = [c.id for c in listed_lines(contacts, texts, reply(contacts, texts)[1]["text"])]
+    assert ids[0] == "yorisoi_hotline" and "kodomo_sos" in ids
+    # With violence at home, the DV line is for them: the children's line may stand beside it.
+    no_adult_line = without_lines_for_everyone(contacts)
+    text = reply(no_adult_line, texts, violence_at_home=True)[1]["text"]
+    ids = [c.id for c in listed_lines(no_adult_line, texts, text)]
+    assert ids[0] == "dv_soudan_plus" and "kodomo_sos" in ids
+
+
+def test_without_usable_hours_an_adult_still_gets_the_24_hour_adult_line(
+    contacts: CrisisContacts, texts: CrisisTexts
+) -> None:
+    # A naive moment: only the 24-hour lines can be judged, and they are still named.
+    help_now = reply(contacts, texts, now=datetime(2026, 12, 8, 3, 0), minor=None)[1]["text"]
+    assert "0120-279-338" in help_now
 
 
 def test_the_reply_is_honest_about_who_reads_it(

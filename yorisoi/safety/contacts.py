@@ -151,6 +151,26 @@ class CrisisContacts:
         ranked.sort(key=lambda item: item[:3])
         return [contact for *_, contact in ranked]
 
+    def crisis_lines(
+        self, at: datetime, *, minor: bool | None = None, violence_at_home: bool = False
+    ) -> list[Contact]:
+        """Return the lines the crisis reply names: `open_now`, never only lines for minors
+        to someone not known to be one.
+
+        A person whose age is unknown (`minor=None`) may be an adult - a mother writing at
+        night, say - and an adult in danger who is shown only a children's line is shown no
+        line that is for them. So lines for minors are named to such a person only beside a
+        line for everyone or for violence at home; otherwise no line is named and the reply
+        gives 110 and 119 alone. A known minor gets every fitting line, as `open_now` ranks
+        them; a known adult never gets a line only for minors.
+        """
+        lines = self.open_now(at, minor=minor, violence_at_home=violence_at_home)
+        if minor is True:
+            return lines
+        if all(contact.audience == {MINORS} for contact in lines):
+            return []
+        return lines
+
 
 def _fit(audience: frozenset[str], *, minor: bool | None, violence_at_home: bool) -> int | None:
     """Return how well a line fits (0 best, 2 weakest), or None when it does not fit."""

@@ -6,7 +6,8 @@ is three text messages, well inside LINE's five per reply:
 
 1. `ask_safe`: a short caring message asking directly whether they are safe right now;
 2. `emergency` (110 and 119), then the crisis lines open now that fit the person, 24-hour
-   lines first - or `no_line_open` when none is;
+   lines first (`CrisisContacts.crisis_lines`: a person not known to be a minor is never
+   given only lines for minors) - or `no_line_open` when none is;
 3. honestly whether a person reads this now (`staffed_now`, or `not_staffed` naming the next
    opening), then `not_emergency_service`.
 
@@ -203,12 +204,12 @@ def _open_lines(
             log.error("crisis.contacts_unusable", type=type(contacts).__name__)
         return []
     try:
-        return contacts.open_now(now, minor=minor, violence_at_home=violence_at_home)
+        return contacts.crisis_lines(now, minor=minor, violence_at_home=violence_at_home)
     except Exception:
         log.exception("crisis.open_now_failed")
         # The 24-hour lines are open whatever the time; they are still worth naming.
         try:
-            return contacts.open_now(_NO_TIME, minor=minor, violence_at_home=violence_at_home)
+            return contacts.crisis_lines(_NO_TIME, minor=minor, violence_at_home=violence_at_home)
         except Exception:
             log.exception("crisis.open_now_failed_again")
             return []
