@@ -103,7 +103,10 @@ async def test_the_morning_push_arrives_after_opening_once(bot: Bot) -> None:
     bot.clock.set(jst(2026, 11, 25, 10, 0, 1))
     await run_jobs(bot)
     await run_jobs(bot)
-    assert len(await morning_pushes(bot, u)) == 1
+    morning = await morning_pushes(bot, u)
+    assert len(morning) == 1
+    # True when it is sent: nobody has opened the case yet, so it must not say 読みました.
+    assert "読みました" not in morning[0] and "届いています" in morning[0]
     # The case is first in the queue, marked as a night arrival.
     sato = await sign_in_staff(bot, "sato")
     queue = await sato.queue()

@@ -153,18 +153,16 @@ class SafetyNet:
     def round_the_clock_lines(self, now: datetime, *, minor: bool | None = None) -> str:
         """Return the verified 24-hour lines that fit the person, one per line (night text).
 
-        With the age unknown, lines for children are left out unless nothing else answers
-        around the clock: most people writing at night are adults.
+        With the age unknown, lines for children are left out: most people writing at night
+        are adults, and an adult shown only a children's line is shown no line for them
+        (``CrisisContacts.crisis_lines``); the text around this says 110 and 119 anyway.
         """
         if self.contacts is None:
             return ""
         try:
-            lines = [c for c in self.contacts.open_now(now, minor=minor) if c.always]
-            if minor is None:
-                adults = [
-                    c for c in lines if "minors" not in c.audience or "everyone" in c.audience
-                ]
-                lines = adults or lines
+            lines = [c for c in self.contacts.crisis_lines(now, minor=minor) if c.always]
+            if minor is not True:
+                lines = [c for c in lines if "minors" not in c.audience or "everyone" in c.audience]
             return "\n".join(f"・{c.name} {c.number}（24時間）" for c in lines if c.number)
         except Exception:
             log.exception("safety.lines_failed")
