@@ -248,17 +248,18 @@ async def test_several_high_messages_wake_the_on_call_contact_once(bot: Bot) -> 
     bot.clock.set(jst(2026, 11, 24, 12, 0))
     await to_menu(bot, u)
     bot.clock.set(jst(2026, 11, 25, 3, 0))
-    for n, line in enumerate((OVERDOSE, "もう死にたい", "リスカした 血が止まらない")):
-        bot.clock.advance(minutes=2)
-        await bot.send("text", u, text=line)
-        await bot.replies(u, 3 + 3 * (n + 1))  # each still gets the crisis reply
+    await bot.send("text", u, text=OVERDOSE)
+    await bot.replies(u, 6)  # the crisis reply
+    bot.clock.advance(minutes=2)
+    await bot.send("text", u, text="もう死にたい")
+    await bot.replies(u, 7)  # danger again: 119 in one line, not the whole reply
     await run_jobs(bot)
-    assert len(bot.standin.sent_messages(ONCALL)) == 1
+    assert len(bot.standin.sent_messages(ONCALL)) == 1  # the same fear: nobody woken twice
     bot.clock.advance(minutes=40)
     await bot.send("text", u, text="もう死にたい")
-    await bot.replies(u, 15)
+    await bot.replies(u, 8)
     await run_jobs(bot)
-    assert len(bot.standin.sent_messages(ONCALL)) == 2
+    assert len(bot.standin.sent_messages(ONCALL)) == 2  # the quiet time is over
 
 
 async def test_a_mother_venting_twice_gets_no_crisis_script_and_responders_see_attention(
@@ -298,3 +299,50 @@ async def test_an_explicit_danger_while_venting_still_gets_the_crisis_reply(bot:
     conversation = await bot.app[keys.STORE].load_conversation(u)
     assert conversation is not None and conversation.case is not None
     assert conversation.case.risk == "high"
+
+
+async def test_after_a_night_crisis_reply_every_message_is_answered_and_worsening_brings_119(
+    bot: Bot,
+) -> None:
+    u = user(23)
+    bot.clock.set(jst(2026, 11, 24, 12, 0))
+    await to_menu(bot, u)
+    bot.clock.set(jst(2026, 11, 25, 2, 0))
+    await bot.send("text", u, text=OVERDOSE)
+    await bot.replies(u, 6)
+    await run_jobs(bot)
+    assert len(bot.standin.sent_messages(ONCALL)) == 1
+
+    async def say(text: str) -> str:
+        before = len(bot.texts(u))
+        bot.clock.advance(minutes=2)
+        await bot.send("text", u, text=text)
+        await bot.replies(u, before + 1)
+        await bot.settle()
+        said = bot.texts(u)[before:]
+        assert len(said) == 1, said  # one short line, never the whole reply again
+        return said[0]
+
+    assert "119" in await say("くるしい")
+    assert "119" in await say("意識がぼんやりしてきた")  # screened none alone; not after this
+    assert "119" not in await say("わかった")
+    assert "受け取りました" in await say("ありがとう")
+    assert "119" in await say("しにたい")  # danger again: 119 in one line, not three bubbles
+    await run_jobs(bot)
+    # A fresh on-call alert for each sign of the body giving way, inside the 30-minute quiet
+    # time; the same fear said again within it wakes nobody twice.
+    assert len(bot.standin.sent_messages(ONCALL)) == 3
+
+
+async def test_after_a_responder_takes_the_case_the_bot_steps_aside(bot: Bot) -> None:
+    sato = await sign_in_staff(bot, "sato")
+    u = user(24)
+    await to_menu(bot, u)
+    await bot.send("text", u, text=OVERDOSE)
+    await bot.replies(u, 6)
+    ref = (await sato.queue())[0]["id"]
+    assert (await sato.post(f"/api/conversations/{ref}/claim"))[0] == 200
+    before = len(bot.texts(u))
+    await bot.send("text", u, text="わかった")
+    await bot.settle()
+    assert len(bot.texts(u)) == before  # the responder answers now

@@ -196,11 +196,38 @@ class CaseDesk:
         if not staffed:
             self.book_oncall(commit, event_id)
 
-    def book_oncall(self, commit: TurnCommit, key: str | None) -> None:
+    def after_crisis(
+        self,
+        commit: TurnCommit,
+        engine: FlowEngine,
+        *,
+        worse: bool,
+        signs: bool,
+        staffed: bool,
+        event_id: str | None,
+    ) -> list[dict[str, Any]]:
+        """Answer a message after the crisis reply, before a responder has taken the case.
+
+        Never silence, and never the whole crisis reply again: one short line. Danger again
+        (``worse``) brings 119 in one line and an on-call alert; signs that the body is giving
+        way or that an act is under way (``signs``) send that alert even inside the quiet
+        time of on-call alerts.
+        """
+        case = commit.conversation.case
+        assert case is not None
+        case.last_message_at = commit.now
+        if not worse:
+            return [engine.text("after_crisis", TurnContext())]
+        if not staffed:
+            self.book_oncall(commit, event_id, force=signs)
+        return [engine.text("after_crisis_worse", TurnContext())]
+
+    def book_oncall(self, commit: TurnCommit, key: str | None, *, force: bool = False) -> None:
         """Book the alert to the on-call contact (when the admin configured one).
 
         At most one per case in ``ONCALL_QUIET``: a person writing five frightened lines in
         a row needs one person woken, not five alerts that teach them to mute the phone.
+        ``force`` sends it anyway: after the crisis reply, signs that the body is giving way.
         """
         conversation = commit.conversation
         case = conversation.case
@@ -209,7 +236,8 @@ class CaseDesk:
             return
         if case is not None:
             if (
-                case.oncall_alerted_at is not None
+                not force
+                and case.oncall_alerted_at is not None
                 and commit.now - case.oncall_alerted_at < ONCALL_QUIET
             ):
                 return

@@ -31,6 +31,8 @@ TEXTS: dict[str, str] = {
     "night_ack": "the one acknowledgement of a message that arrives outside service hours",
     "morning_reply": "the push sent at the next opening to someone who wrote at night",
     "no_one_yet": "told when nobody has taken a waiting case within the claim timeout",
+    "after_crisis": "a short answer to each message after the crisis reply, until a responder takes the case",
+    "after_crisis_worse": "after the crisis reply: the message shows the body giving way or danger again (119 in one line)",
     "faq_menu": "above the FAQ categories",
     "faq_entries": "above the questions of one FAQ category",
     "faq_did_you_mean": "above the closest questions when a typed question was not understood",

@@ -24,6 +24,7 @@ from yorisoi.domain.people import is_minor
 from yorisoi.identity import user_key
 from yorisoi.line.events import MEDIA_TYPES, LineEvent, decode
 from yorisoi.line.messages import text
+from yorisoi.safety.aftercare import worsening_signs
 from yorisoi.safety.net import Assessment
 from yorisoi.states.engine import FlowEngine, parse_postback
 from yorisoi.states.turn import Turn, TurnContext
@@ -194,7 +195,27 @@ class EventProcessor:
         alert = None
         trigger: str | None
         entered: list[str] | tuple[str, ...]
-        if assessment is not None and assessment.crisis:
+        after_crisis = (
+            in_case
+            and case is not None
+            and case.risk == "high"
+            and case.assigned_to is None
+            and event.type == "message"
+        )
+        if after_crisis:
+            # The crisis reply went out and nobody has taken the case yet: never silence,
+            # never the whole reply again; signs of worsening bring 119 and a fresh alert.
+            signs = assessment is not None and bool(worsening_signs(event.text or ""))
+            worse = signs or (assessment is not None and assessment.crisis)
+            staffed = context.open_now and self._desk.someone_sees(
+                context, topic_of(conversation.data, "message")
+            )
+            messages = self._desk.after_crisis(
+                commit, engine, worse=worse, signs=signs, staffed=staffed, event_id=stored.event_id
+            )
+            trigger, entered = "after_crisis", []
+            alert = "risk_high" if worse else None
+        elif assessment is not None and assessment.crisis:
             messages = self._crisis(commit, assessment, context, engine, stored.event_id)
             trigger, entered, alert = "risk_high", [], "risk_high"
         elif in_case:
