@@ -26,10 +26,10 @@ from pathlib import Path
 # Before numpy is imported by the model: one BLAS thread, as the screener runs in the bot.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from yorisoi.domain.data import ConversationData  # noqa: E402
-from yorisoi.safety.lexicon import Level  # noqa: E402
-from yorisoi.safety.net import SafetyNet  # noqa: E402
-from yorisoi.safety.screen import load_screener  # noqa: E402
+from yorisoi.domain.data import ConversationData
+from yorisoi.safety.lexicon import Level
+from yorisoi.safety.net import SafetyNet
+from yorisoi.safety.screen import load_screener
 
 ROOT = Path(__file__).resolve().parent.parent
 SEQUENCES = ROOT / "bench" / "venting_sequences.tsv"
@@ -44,7 +44,9 @@ def read_sequences(path: Path) -> dict[str, list[tuple[str, str]]]:
     sequences: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for row in csv.DictReader(data, delimiter="\t", quoting=csv.QUOTE_NONE):
         sequences[row["seq"]].append((int(row["n"]), row["who"], row["text"]))
-    return {seq: [(who, text) for _, who, text in sorted(items)] for seq, items in sequences.items()}
+    return {
+        seq: [(who, text) for _, who, text in sorted(items)] for seq, items in sequences.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         for seq, items in sequences.items():
             data = ConversationData()
             crisis = repeated = False
-            for n, (who, text) in enumerate(items):
+            for n, (_who, text) in enumerate(items):
                 screening = net.screen(text)
                 was_high = data.risk == Level.HIGH.value
                 assessment = net.assess(data, screening, START + n * GAP)
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 repeat_high.append(seq)
             if crisis and args.misses:
                 print(f"-- {seq} ({who})")
-                for who_, text in items:
+                for _, text in items:
                     print(f"   {text}")
     total = len(sequences)
     lines = [
