@@ -285,3 +285,45 @@ async def test_a_responder_cannot_close_a_case_nobody_took(bot: Bot) -> None:
     )
     assert code == 409 and body["error"] == "not_claimed"
     assert [c["id"] for c in await sato.queue()] == [ref]
+
+
+async def test_a_teenager_venting_reaches_the_youth_queue(bot: Bot) -> None:
+    """Seen: a 13-15-year-old's venting case landed in the mothers' queue, unseen by youth."""
+    youth_only = await sign_in_staff(bot, "kato", topics=["youth"])
+    mothers_only = await sign_in_staff(bot, "ito", topics=["mothers"])
+    u = user(31)
+    await to_menu(bot, u)
+    await bot.send("postback", u, data=HUMAN)
+    await bot.send("postback", u, data="yorisoi:t=intake_age&v=13-15")
+    await bot.send("postback", u, data="yorisoi:t=intake_skip")
+    await bot.settle()
+    code, body = await youth_only.get("/api/conversations?status=waiting")
+    ref = body["conversations"][0]["id"]
+    assert (await youth_only.post(f"/api/conversations/{ref}/claim"))[0] == 200
+    code, _ = await youth_only.post(
+        f"/api/conversations/{ref}/close", {"category": "family", "response_type": "listening"}
+    )
+    assert code == 200
+    await bot.send("postback", u, data="yorisoi:t=choose_vent")
+    await bot.send("text", u, text="親にまた怒鳴られた")
+    await bot.settle()
+    waiting = await youth_only.queue()
+    assert [c["topic"] for c in waiting] == ["youth"]
+    assert await mothers_only.queue() == []
+
+
+@pytest.mark.parametrize(
+    ("tap", "topic"), [("young", "youth"), ("parent", "mothers"), ("other", "general")]
+)
+async def test_venting_without_an_age_asks_once_who_it_is_for(
+    bot: Bot, tap: str, topic: str
+) -> None:
+    lead = await sign_in_staff(bot, "tanaka", "supervisor")
+    u = user(32)
+    await to_menu(bot, u)
+    ask = await bot.say("postback", u, data="yorisoi:t=choose_vent")
+    assert "どなたの モヤモヤ" in ask
+    await bot.send("postback", u, data=f"yorisoi:t=vent_who&v={tap}")
+    await bot.send("text", u, text="もう つかれた")
+    await bot.settle()
+    assert [c["topic"] for c in await lead.queue()] == [topic]

@@ -515,7 +515,7 @@ def test_unknown_action_lists_the_known_ones() -> None:
         "unknown action 'send_terms' in state 'greeting' (known: faq_answer, faq_categories, "
         "faq_entries, faq_search, finish_intake, open_handoff_case, open_message_case, "
         "open_vent_case, record_faq_feedback, record_feedback, record_intake, "
-        "record_terms_shown, skip_intake, start_venting)",
+        "record_terms_shown, record_vent_audience, skip_intake, start_venting)",
     )
 
 
@@ -525,8 +525,8 @@ def test_unknown_condition_lists_the_known_ones() -> None:
     assert_only(
         text,
         41,
-        "unknown condition 'is_blocked' in transition 3 (known: has_seen_terms, intake_done, "
-        "is_minor, is_unblocked, responder_available, within_hours)",
+        "unknown condition 'is_blocked' in transition 3 (known: age_known, has_seen_terms, "
+        "intake_done, is_minor, is_unblocked, responder_available, within_hours)",
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from yorisoi.domain.data import ConversationData
-from yorisoi.domain.people import DECLINED, MINOR_AGE_BANDS
+from yorisoi.domain.people import DECLINED, MINOR_AGE_BANDS, YOUTH_AGE_BANDS
 from yorisoi.states import faq_actions as faq
 from yorisoi.states.turn import Turn
 
@@ -48,6 +48,8 @@ Condition = Callable[["Turn"], bool]
 
 # Intake answers: the trigger of a quick reply says which question it answers.
 INTAKE_FIELDS = {"intake_age": "age_band", "intake_gender": "gender", "intake_pref": "prefecture"}
+# The one-tap answer to who is venting, and the queue it goes to (答えたくない: general).
+VENT_AUDIENCES = {"parent": "mothers", "young": "youth", "other": "general", DECLINED: "general"}
 FEEDBACK_KEPT = 20  # answers to the after-case question kept per conversation
 
 
@@ -92,8 +94,17 @@ async def open_message_case(turn: Turn) -> None:
 
 
 async def start_venting(turn: Turn) -> None:
-    """Remember that the user chose venting (モヤモヤを話す): it sets the case's topic."""
-    turn.data.topic = "mothers"
+    """Route venting (モヤモヤを話す) by audience: the intake's age band when given (young
+    people to the youth queue), else the mothers' line until the user taps who they are."""
+    band = turn.data.intake.age_band
+    turn.data.topic = "youth" if band in YOUTH_AGE_BANDS else "mothers"
+
+
+async def record_vent_audience(turn: Turn) -> None:
+    """Keep the one-tap answer to 「どなたの モヤモヤですか？」 as the case's queue."""
+    topic = VENT_AUDIENCES.get(turn.value or "")
+    if topic is not None:
+        turn.data.topic = topic
 
 
 async def record_feedback(turn: Turn) -> None:
@@ -110,6 +121,11 @@ def is_unblocked(turn: Turn) -> bool:
 def has_seen_terms(turn: Turn) -> bool:
     """True if this user was already shown the terms of use."""
     return turn.data.terms_shown_at is not None
+
+
+def age_known(turn: Turn) -> bool:
+    """True when the user told their age band (not 答えたくない)."""
+    return turn.data.intake.age_band not in (None, DECLINED)
 
 
 def intake_done(turn: Turn) -> bool:
@@ -146,6 +162,7 @@ ACTIONS: dict[str, Action] = {
     "open_vent_case": open_vent_case,
     "open_message_case": open_message_case,
     "start_venting": start_venting,
+    "record_vent_audience": record_vent_audience,
     "record_feedback": record_feedback,
 }
 
@@ -153,6 +170,7 @@ CONDITIONS: dict[str, Condition] = {
     "is_unblocked": is_unblocked,
     "has_seen_terms": has_seen_terms,
     "intake_done": intake_done,
+    "age_known": age_known,
     "is_minor": is_minor,
     "within_hours": within_hours,
     "responder_available": responder_available,
