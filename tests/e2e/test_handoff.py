@@ -245,6 +245,7 @@ async def test_a_claimed_case_gets_no_waiting_notice(make_bot: BotFactory) -> No
     bot = await make_bot(claim_timeout_minutes=10, secure_cookies=False)
     sato, u, ref = await waiting_case(bot, 9)
     await sato.post(f"/api/conversations/{ref}/claim")
+    await bot.settle()  # the claim notice has gone out
     count = len(bot.standin.sent_messages(u))
     bot.clock.set(datetime(2026, 11, 24, 13, 0, tzinfo=JST))
     await run_jobs(bot)
@@ -327,3 +328,16 @@ async def test_venting_without_an_age_asks_once_who_it_is_for(
     await bot.send("text", u, text="もう つかれた")
     await bot.settle()
     assert [c["topic"] for c in await lead.queue()] == [topic]
+
+
+async def test_the_user_is_told_who_took_their_case(bot: Bot) -> None:
+    sato, u, ref = await waiting_case(bot, 33)
+    before = len(bot.texts(u))
+    assert (await sato.post(f"/api/conversations/{ref}/claim"))[0] == 200
+    await bot.replies(u, before + 1)
+    notice = bot.texts(u)[before]
+    assert "担当に なりました" in notice and sato.login in notice  # by the responder's name
+    assert "読みました" not in notice  # taken, not yet read: only what is true now
+    assert (await sato.post(f"/api/conversations/{ref}/claim"))[0] == 200  # claiming again
+    await bot.settle()
+    assert len(bot.texts(u)) == before + 1  # tells nobody twice

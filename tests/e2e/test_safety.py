@@ -342,6 +342,7 @@ async def test_after_a_responder_takes_the_case_the_bot_steps_aside(bot: Bot) ->
     await bot.replies(u, 6)
     ref = (await sato.queue())[0]["id"]
     assert (await sato.post(f"/api/conversations/{ref}/claim"))[0] == 200
+    await bot.settle()  # the claim notice has gone out
     before = len(bot.texts(u))
     await bot.send("text", u, text="わかった")
     await bot.settle()

@@ -75,7 +75,11 @@ class StaffActions:
                     raise claimed_by_other(case.assigned_name)
                 if not is_supervising(member):
                     raise CaseForbidden("forbidden", "引き継ぎは スーパーバイザーが できます。")
+            newly = case.assigned_to != member.id
             assign(case, member, draft.now)
+            if newly and not draft.conversation.blocked:
+                # True at this moment: a named person has taken it (not that they have read).
+                draft.say([claimed_notice(member)])
 
         return await self._act(ref, member, change)
 
@@ -198,6 +202,13 @@ class StaffActions:
         if outcome.conversation is None:
             raise CaseNotFound()
         return StaffTurn(outcome.conversation, outcome.logged)
+
+
+def claimed_notice(member: StaffMember) -> dict[str, Any]:
+    """Return what the user is told when a responder takes their case, with the name."""
+    name = sender_name(member)
+    text = f"相談員の {name}さんが 担当に なりました。これから お返事します。"
+    return {"type": "text", "text": text}
 
 
 def _internal_event(user_id: str, now: datetime) -> LineEvent:
