@@ -12,21 +12,16 @@ comes from the injected clock, so tests never sleep.
 
 The ``/_standin/...`` control routes have no authentication: bind the app to loopback only.
 
-This module is longer than the others (about 540 lines) on purpose: it is one fake of one
-outside service, read side by side with LINE's reference, and splitting its endpoints from
-the state they share would make that comparison harder.
+LINE's paths, the records kept and the LINE-shaped request helpers are in
+``yorisoi.line.standin_wire``; the endpoints and the state they share are here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import secrets
 import uuid
 from collections import deque
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
@@ -40,86 +35,36 @@ from linebot.v3.messaging import (
 )
 
 from yorisoi.clock import Clock, SystemClock
-
-__all__ = ["RecordedRequest", "SentMessage", "StandIn"]
-
-REPLY_PATH = "/v2/bot/message/reply"
-PUSH_PATH = "/v2/bot/message/push"
-LOADING_PATH = "/v2/bot/chat/loading/start"
-# The path AsyncMessagingApi.mark_messages_as_read_by_token posts to (SDK 3.27).
-MARK_AS_READ_PATH = "/v2/bot/chat/markAsRead"
-QUOTA_PATH = "/v2/bot/message/quota"
-CONSUMPTION_PATH = "/v2/bot/message/quota/consumption"
-PROFILE_PATH = "/v2/bot/profile/{userId}"
-CONTROL_PREFIX = "/_standin/"
-
-# LINE keeps an accepted retry key for 24 hours.
-RETRY_KEY_TTL = timedelta(hours=24)
-DEFAULT_FAILURE_BODY: dict[str, Any] = {"message": "stand-in failure"}
-# Not a LINE status: what nginx logs when the client hung up before the answer.
-CLIENT_CLOSED_REQUEST = 499
-
-USER_ID = re.compile(r"^U[0-9a-f]{32}$")
-RETRY_KEY = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+from yorisoi.line.standin_control import add_control_routes
+from yorisoi.line.standin_wire import (
+    CLIENT_CLOSED_REQUEST,
+    CONSUMPTION_PATH,
+    CONTROL_PREFIX,
+    DEFAULT_FAILURE_BODY,
+    LOADING_PATH,
+    MARK_AS_READ_PATH,
+    PROFILE_PATH,
+    PUSH_PATH,
+    QUOTA_PATH,
+    REPLY_PATH,
+    REQUEST_ID,
+    RETRY_KEY,
+    RETRY_KEY_TTL,
+    USER_ID,
+    Accepted,
+    BadRequest,
+    Fault,
+    Handler,
+    RecordedRequest,
+    SentMessage,
+    error_response,
+    json_object,
+    record,
+    run_handler,
+    validate,
 )
 
-REQUEST_ID = web.RequestKey("request_id", str)
-
-_Handler = Callable[[web.Request], Any]
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    """One message object LINE would have delivered."""
-
-    user_id: str
-    via: str
-    message: dict[str, Any]
-    at: datetime
-    request_id: str
-    retry_key: str | None
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the stand-in received, with the status it answered."""
-
-    method: str
-    path: str
-    status: int
-    body: Any
-    headers: dict[str, str]
-    at: datetime
-
-
-@dataclass(frozen=True)
-class _Fault:
-    """An injected failure waiting for the next request to its path."""
-
-    status: int
-    body: dict[str, Any]
-    deliver: bool
-    hang: bool
-
-
-@dataclass(frozen=True)
-class _Accepted:
-    """What a retry key was first accepted with."""
-
-    request_id: str
-    sent_messages: list[dict[str, str]]
-    at: datetime
-
-
-class _BadRequest(Exception):
-    """Raised when a request body fails validation; carries LINE's error body."""
-
-    def __init__(self, message: str, details: list[dict[str, str]] | None = None) -> None:
-        super().__init__(message)
-        self.body: dict[str, Any] = {"message": message}
-        if details:
-            self.body["details"] = details
+__all__ = ["PUSH_PATH", "RecordedRequest", "SentMessage", "StandIn"]
 
 
 class StandIn:
@@ -141,8 +86,8 @@ class StandIn:
         self.push_consumption = 0
         self._sent: list[SentMessage] = []
         self._reply_tokens: dict[str, tuple[str, datetime]] = {}
-        self._accepted_keys: dict[str, _Accepted] = {}
-        self._faults: dict[str, deque[_Fault]] = {}
+        self._accepted_keys: dict[str, Accepted] = {}
+        self._faults: dict[str, deque[Fault]] = {}
         self._hung: set[asyncio.Future[None]] = set()
         self._message_ids = count(600_000_000_000_000_001)
         self._delivered: tuple[asyncio.AbstractEventLoop, asyncio.Condition] | None = None
@@ -159,9 +104,7 @@ class StandIn:
         app.router.add_get(QUOTA_PATH, self._quota_limit)
         app.router.add_get(CONSUMPTION_PATH, self._quota_consumption)
         app.router.add_get(PROFILE_PATH, self._profile)
-        app.router.add_get(CONTROL_PREFIX + "messages", self._control_messages)
-        app.router.add_post(CONTROL_PREFIX + "reply-tokens", self._control_reply_token)
-        app.router.add_get(CONTROL_PREFIX + "requests", self._control_requests)
+        add_control_routes(app, self)
         # Hung handlers would otherwise hold up the runner's shutdown for its whole timeout.
         app.on_shutdown.append(self._release_on_shutdown)
         return app
@@ -223,7 +166,7 @@ class StandIn:
         deliver: bool = False,
     ) -> None:
         """Answer the next ``times`` requests to ``path`` with ``status``."""
-        fault = _Fault(status, body or DEFAULT_FAILURE_BODY, deliver=deliver, hang=False)
+        fault = Fault(status, body or DEFAULT_FAILURE_BODY, deliver=deliver, hang=False)
         self._faults.setdefault(path, deque()).extend([fault] * times)
 
     def hang_next(self, path: str, *, times: int = 1, deliver: bool = False) -> None:
@@ -231,7 +174,7 @@ class StandIn:
         # A client that gives up ends its hung request only under a runner started with
         # handler_cancellation=True (TestServer does that); it is then recorded as 499.
         # App shutdown releases whatever is still hung.
-        fault = _Fault(500, DEFAULT_FAILURE_BODY, deliver=deliver, hang=True)
+        fault = Fault(500, DEFAULT_FAILURE_BODY, deliver=deliver, hang=True)
         self._faults.setdefault(path, deque()).extend([fault] * times)
 
     def read_tokens(self) -> list[str]:
@@ -284,7 +227,7 @@ class StandIn:
         self.release_hung()
 
     @web.middleware
-    async def _middleware(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Tag, authenticate, inject failures into and record every request."""
         request_id = str(uuid.uuid4())
         request[REQUEST_ID] = request_id
@@ -300,15 +243,15 @@ class StandIn:
         finally:
             # The control routes are not LINE traffic; keep them out of the record.
             if not request.path.startswith(CONTROL_PREFIX):
-                self.requests.append(_record(request, raw, status, received_at))
+                self.requests.append(record(request, raw, status, received_at))
         response.headers["x-line-request-id"] = request_id
         return response
 
-    async def _answer(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Answer in LINE's order: authentication, then injected failure, then the route."""
         if request.path.startswith("/v2/"):
             if request.headers.get("Authorization") != f"Bearer {self._access_token}":
-                return _error(
+                return error_response(
                     401,
                     "Authentication failed. Confirm that the access token in the authorization "
                     "header is valid.",
@@ -316,10 +259,10 @@ class StandIn:
         queue = self._faults.get(request.path)
         fault = queue.popleft() if queue else None
         if fault is None:
-            return await _run(handler, request)
+            return await run_handler(handler, request)
         if fault.deliver:
             # LINE processed the request; only the answer goes wrong.
-            await _run(handler, request)
+            await run_handler(handler, request)
         if fault.hang:
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._hung.add(waiter)
@@ -347,16 +290,16 @@ class StandIn:
 
     async def _reply(self, request: web.Request) -> web.Response:
         """Answer POST /v2/bot/message/reply."""
-        payload = await _json_object(request)
+        payload = await json_object(request)
         if "X-Line-Retry-Key" in request.headers:
             # LINE accepts retry keys only on push, multicast, narrowcast and broadcast.
-            raise _BadRequest("The retry key is not supported for this API")
-        _validate(ReplyMessageRequest, payload)
+            raise BadRequest("The retry key is not supported for this API")
+        validate(ReplyMessageRequest, payload)
         token = payload["replyToken"]
         issued = self._reply_tokens.pop(token, None)
         # LINE answers the same way for an unknown, a spent and an expired token.
         if issued is None or self._clock.now() >= issued[1]:
-            raise _BadRequest("Invalid reply token")
+            raise BadRequest("Invalid reply token")
         user_id = issued[0]
         now = self._clock.now()
         await self._deliver(
@@ -370,11 +313,11 @@ class StandIn:
 
     async def _push(self, request: web.Request) -> web.Response:
         """Answer POST /v2/bot/message/push."""
-        payload = await _json_object(request)
-        _validate(PushMessageRequest, payload)
+        payload = await json_object(request)
+        validate(PushMessageRequest, payload)
         to = payload["to"]
         if not USER_ID.match(to):
-            raise _BadRequest(
+            raise BadRequest(
                 "The request body has 1 error(s)",
                 [{"message": "Invalid user ID", "property": "to"}],
             )
@@ -382,7 +325,7 @@ class StandIn:
         now = self._clock.now()
         if retry_key is not None:
             if not RETRY_KEY.match(retry_key):
-                raise _BadRequest("The value of the retry key is not a valid UUID")
+                raise BadRequest("The value of the retry key is not a valid UUID")
             accepted = self._accepted_keys.get(retry_key)
             if accepted is not None and now - accepted.at < RETRY_KEY_TTL:
                 # A retry of an accepted push: LINE answers 409 with the original answer
@@ -396,11 +339,11 @@ class StandIn:
                     headers={"x-line-accepted-request-id": accepted.request_id},
                 )
         if self._quota is not None and self.push_consumption >= self._quota:
-            return _error(429, "You have reached your monthly limit.")
+            return error_response(429, "You have reached your monthly limit.")
         request_id = request[REQUEST_ID]
         sent = self._sent_messages_body(len(payload["messages"]))
         if retry_key is not None:
-            self._accepted_keys[retry_key] = _Accepted(request_id, sent, now)
+            self._accepted_keys[retry_key] = Accepted(request_id, sent, now)
         # A push counts once against the quota however many messages it bundles.
         self.push_consumption += 1
         await self._deliver(
@@ -413,16 +356,16 @@ class StandIn:
 
     async def _loading(self, request: web.Request) -> web.Response:
         """Answer POST /v2/bot/chat/loading/start."""
-        payload = await _json_object(request)
-        _validate(ShowLoadingAnimationRequest, payload)
+        payload = await json_object(request)
+        validate(ShowLoadingAnimationRequest, payload)
         if not USER_ID.match(payload["chatId"]):
-            raise _BadRequest(
+            raise BadRequest(
                 "The request body has 1 error(s)",
                 [{"message": "Invalid user ID", "property": "chatId"}],
             )
         # The SDK model checks 5..60 only; LINE also wants a multiple of 5 (default 20).
         if (payload.get("loadingSeconds") or 20) % 5:
-            raise _BadRequest(
+            raise BadRequest(
                 "The request body has 1 error(s)",
                 [{"message": "Must be a multiple of 5", "property": "loadingSeconds"}],
             )
@@ -430,7 +373,7 @@ class StandIn:
 
     async def _mark_as_read(self, request: web.Request) -> web.Response:
         """Answer POST /v2/bot/chat/markAsRead."""
-        _validate(MarkMessagesAsReadByTokenRequest, await _json_object(request))
+        validate(MarkMessagesAsReadByTokenRequest, await json_object(request))
         return web.json_response({})
 
     async def _quota_limit(self, request: web.Request) -> web.Response:
@@ -445,97 +388,4 @@ class StandIn:
 
     async def _profile(self, request: web.Request) -> web.Response:
         """Answer GET /v2/bot/profile/{userId}: yorisoi must never ask, so nobody is found."""
-        return _error(404, "Not found")
-
-    # -- control routes (no auth: loopback only) -----------------------------------------------
-
-    async def _control_messages(self, request: web.Request) -> web.Response:
-        """List delivered messages with their global ``seq``, from ``after`` on."""
-        user = request.query.get("user")
-        try:
-            after = int(request.query.get("after", "0"))
-        except ValueError:
-            return _error(400, "after must be an integer")
-        messages = [
-            {"seq": seq, **_jsonable(asdict(message))}
-            for seq, message in enumerate(self._sent)
-            if seq >= after and (user is None or message.user_id == user)
-        ]
-        return web.json_response({"messages": messages})
-
-    async def _control_reply_token(self, request: web.Request) -> web.Response:
-        """Issue a reply token for the posted ``userId``."""
-        payload = await _json_object(request)
-        user_id = payload.get("userId")
-        if not isinstance(user_id, str) or not user_id:
-            raise _BadRequest("userId is required")
-        return web.json_response({"replyToken": self.issue_reply_token(user_id)})
-
-    async def _control_requests(self, request: web.Request) -> web.Response:
-        """List every recorded LINE request."""
-        return web.json_response({"requests": [_jsonable(asdict(r)) for r in self.requests]})
-
-
-async def _run(handler: _Handler, request: web.Request) -> web.StreamResponse:
-    """Run a route handler, turning validation and routing errors into LINE-shaped JSON."""
-    try:
-        response: web.StreamResponse = await handler(request)
-    except _BadRequest as exc:
-        return web.json_response(exc.body, status=400)
-    except web.HTTPException as exc:
-        if exc.status == 404:
-            return _error(404, "Not found")
-        return _error(exc.status, exc.reason)
-    return response
-
-
-async def _json_object(request: web.Request) -> dict[str, Any]:
-    """Return the request body as a JSON object, or raise ``_BadRequest``."""
-    try:
-        payload = json.loads(await request.read())
-    except ValueError:
-        raise _BadRequest("The request body could not be parsed as JSON") from None
-    if not isinstance(payload, dict):
-        raise _BadRequest("The request body must be a JSON object")
-    return payload
-
-
-def _validate(model: Any, payload: dict[str, Any]) -> None:
-    """Validate ``payload`` with the SDK's request ``model``, or raise ``_BadRequest``."""
-    try:
-        model.from_dict(payload)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        # pydantic.v1's ValidationError is a ValueError; the SDK's hand-written from_dict
-        # raises the others for a message without a known "type" or of the wrong shape.
-        errors = getattr(exc, "errors", None)
-        details = (
-            [
-                {"message": e["msg"], "property": ".".join(str(p) for p in e["loc"])}
-                for e in errors()
-            ]
-            if callable(errors)
-            else [{"message": str(exc) or type(exc).__name__, "property": ""}]
-        )
-        raise _BadRequest(f"The request body has {len(details)} error(s)", details) from None
-
-
-def _error(status: int, message: str) -> web.Response:
-    """Return LINE's error body with ``status``."""
-    return web.json_response({"message": message}, status=status)
-
-
-def _record(request: web.Request, raw: bytes, status: int, at: datetime) -> RecordedRequest:
-    """Make the record of one request, with the access token masked."""
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        body = None
-    headers = {name.lower(): value for name, value in request.headers.items()}
-    if "authorization" in headers:
-        headers["authorization"] = "Bearer ***"
-    return RecordedRequest(request.method, request.path, status, body, headers, at)
-
-
-def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
-    """Return ``fields`` with datetimes as ISO 8601 strings."""
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
+        return error_response(404, "Not found")
