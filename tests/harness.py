@@ -8,7 +8,7 @@ import json as _json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from yorisoi.clock import FakeClock
 from yorisoi.config import REPO_ROOT, Settings, load_settings
 from yorisoi.line.eventgen import make_event, sign, webhook_body
 from yorisoi.line.standin import SentMessage, StandIn
-from yorisoi.store.records import Case, CaseStatus, Conversation, TurnCommit
+from yorisoi.store.records import Case, CaseStatus, Conversation, LoggedMessage, TurnCommit
 from yorisoi.turns.unit import new_ref
 
 CHANNEL_SECRET = "test-channel-secret-0123456789abcdef"
@@ -309,3 +309,19 @@ async def seed_open_cases(bot: Bot, count: int, assignee: tuple[str, str]) -> li
         assert await store.commit_turn(TurnCommit(conversation=conversation, now=now))
         made.append(conversation)
     return made
+
+
+def user_text(
+    user_id: str, text: str, at: datetime, event_id: str, line_message_id: str | None = None
+) -> LoggedMessage:
+    """Return the log entry of a user's text message, as a bot turn writes it."""
+    return LoggedMessage(
+        id=f"in:{event_id}",
+        user_id=user_id,
+        direction="in",
+        kind="text",
+        text=text,
+        at=at,
+        event_id=event_id,
+        line_message_id=line_message_id,
+    )

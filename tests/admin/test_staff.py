@@ -77,26 +77,22 @@ def test_staff_add_command_reads_the_password_from_stdin(tmp_path: Path) -> None
         "田中",
         "--password-stdin",
     ]
-    done = subprocess.run(
-        command,
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env,
-        timeout=60,
-    )
+
+    def add() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command,
+            input=PASSWORD + "\n",
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+            env=env,
+            timeout=60,
+        )
+
+    done = add()
     assert done.returncode == 0, done.stderr
     assert "added supervisor tanaka (田中)" in done.stdout
-    again = subprocess.run(
-        command,
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env,
-        timeout=60,
-    )
+    again = add()  # the same login a second time
     assert again.returncode == 1 and "taken" in again.stderr
 
     async def stored() -> StaffMember | None:

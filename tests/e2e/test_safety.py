@@ -36,15 +36,21 @@ def crisis_texts(bot: Bot, u: str, start: int) -> str:
     return "\n".join(bot.texts(u)[start:])
 
 
+async def overdose_at_night(bot: Bot, u: str, hour: int = 3, minute: int = 0) -> None:
+    """Greet the user the day before in hours, then write the overdose line at night and
+    wait for the crisis reply (three messages after the greeting's three)."""
+    bot.clock.set(jst(2026, 11, 24, 12, 0))
+    await to_menu(bot, u)
+    bot.clock.set(jst(2026, 11, 25, hour, minute))
+    await bot.send("text", u, text=OVERDOSE)
+    await bot.replies(u, 6)
+
+
 async def test_a_night_overdose_gets_the_crisis_reply_the_flag_and_the_on_call_alert(
     bot: Bot,
 ) -> None:
     u = user(1)
-    bot.clock.set(jst(2026, 11, 24, 12, 0))
-    await to_menu(bot, u)
-    bot.clock.set(jst(2026, 11, 25, 3, 10))
-    await bot.send("text", u, text=OVERDOSE)
-    await bot.replies(u, 6)
+    await overdose_at_night(bot, u, 3, 10)
     sent = bot.standin.sent_messages(u)[3:]
     assert all(m.via == "reply" for m in sent)  # at once, and free of push quota
     text = crisis_texts(bot, u, 3)
@@ -195,11 +201,7 @@ async def test_without_an_on_call_contact_production_books_no_alert(make_bot: Bo
     bot = await make_bot(secure_cookies=False)
     assert bot.app[keys.SETTINGS].oncall_user is None
     u = user(11)
-    bot.clock.set(jst(2026, 11, 24, 12, 0))
-    await to_menu(bot, u)
-    bot.clock.set(jst(2026, 11, 25, 3, 0))
-    await bot.send("text", u, text=OVERDOSE)
-    await bot.replies(u, 6)  # the crisis reply does not depend on an on-call contact
+    await overdose_at_night(bot, u)
     await run_jobs(bot)
     assert {m.user_id for m in bot.standin.sent_messages()} == {u}
 
@@ -245,11 +247,7 @@ async def test_someone_on_duty_who_left_without_signing_out_does_not_count(bot: 
 
 async def test_several_high_messages_wake_the_on_call_contact_once(bot: Bot) -> None:
     u = user(15)
-    bot.clock.set(jst(2026, 11, 24, 12, 0))
-    await to_menu(bot, u)
-    bot.clock.set(jst(2026, 11, 25, 3, 0))
-    await bot.send("text", u, text=OVERDOSE)
-    await bot.replies(u, 6)  # the crisis reply
+    await overdose_at_night(bot, u)
     bot.clock.advance(minutes=2)
     await bot.send("text", u, text="もう死にたい")
     await bot.replies(u, 7)  # danger again: 119 in one line, not the whole reply
@@ -305,11 +303,7 @@ async def test_after_a_night_crisis_reply_every_message_is_answered_and_worsenin
     bot: Bot,
 ) -> None:
     u = user(23)
-    bot.clock.set(jst(2026, 11, 24, 12, 0))
-    await to_menu(bot, u)
-    bot.clock.set(jst(2026, 11, 25, 2, 0))
-    await bot.send("text", u, text=OVERDOSE)
-    await bot.replies(u, 6)
+    await overdose_at_night(bot, u, 2)
     await run_jobs(bot)
     assert len(bot.standin.sent_messages(ONCALL)) == 1
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import cast
 
 import pytest
+from harness import user_text
 
 from yorisoi.clock import FakeClock
 from yorisoi.domain.data import ConversationData
@@ -232,16 +233,7 @@ async def test_turn_saves_data_blocked_messages_and_jobs(store: Store, clock: Fa
     conv.data = ConversationData.from_dict({"terms_shown_at": "now", "nested": {"n": 1}})
     conv.blocked = True
     log = [
-        LoggedMessage(
-            id="in:e1",
-            user_id=USER_A,
-            direction="in",
-            kind="text",
-            text="つらい",
-            at=clock.now(),
-            event_id="e1",
-            line_message_id="m1",
-        ),
+        user_text(USER_A, "つらい", clock.now(), "e1", "m1"),
         LoggedMessage(
             id="out:x:0",
             user_id=USER_A,
@@ -272,18 +264,7 @@ async def test_turn_saves_data_blocked_messages_and_jobs(store: Store, clock: Fa
 
 async def test_redact_removes_message_body_everywhere(store: Store, clock: FakeClock) -> None:
     await store.add_events([event("e1", clock=clock, text="秘密の話", message_id="m1")])
-    log = [
-        LoggedMessage(
-            id="in:e1",
-            user_id=USER_A,
-            direction="in",
-            kind="text",
-            text="秘密の話",
-            at=clock.now(),
-            event_id="e1",
-            line_message_id="m1",
-        )
-    ]
+    log = [user_text(USER_A, "秘密の話", clock.now(), "e1", "m1")]
     assert await commit(store, clock, fresh(), state="menu", event_id="e1", messages=log)
     conv = await store.load_conversation(USER_A)
     assert conv is not None
@@ -638,17 +619,7 @@ async def test_audit_log(store: Store, clock: FakeClock) -> None:
 
 async def test_purge(store: Store, clock: FakeClock) -> None:
     await store.add_events([event("old", clock=clock), event("pending", ts=5, clock=clock)])
-    log = [
-        LoggedMessage(
-            id="in:old",
-            user_id=USER_A,
-            direction="in",
-            kind="text",
-            text="x",
-            at=clock.now(),
-            event_id="old",
-        )
-    ]
+    log = [user_text(USER_A, "x", clock.now(), "old")]
     assert await commit(store, clock, fresh(), state="s", event_id="old", messages=log)
     clock.advance(days=10)
     counts = await store.purge(clock.now() - timedelta(days=5), clock.now() - timedelta(days=5))

@@ -9,6 +9,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
+from harness import user_text
 from mongomock_motor import AsyncMongoMockClient
 from pymongo.errors import AutoReconnect
 
@@ -115,17 +116,7 @@ async def test_finish_applied_event_releases_a_turn_cut_short(
 ) -> None:
     await store.add_events([inbound("e1", clock)])
     job = Job(id="j1", kind="morning_reply", due_at=clock.now(), key="morning")
-    log = (
-        LoggedMessage(
-            id="in:e1",
-            user_id=USER,
-            direction="in",
-            kind="text",
-            text="hi",
-            at=clock.now(),
-            event_id="e1",
-        ),
-    )
+    log = (user_text(USER, "hi", clock.now(), "e1"),)
     await crash_after_commit_point(
         store, monkeypatch, turn(clock, 0, "one", "two", event_id="e1", jobs=(job,), log=log)
     )
